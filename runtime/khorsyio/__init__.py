@@ -1,0 +1,56 @@
+"""khorsyio: async, event-driven Python services built from small typed handlers."""
+
+from khorsyio.app import App
+from khorsyio.bus import Bus, DeadLetter, DrainReport, EventLog, Metrics
+from khorsyio.client import HttpClient
+from khorsyio.db import Database
+from khorsyio.domain import Domain
+from khorsyio.errors import (
+    BusClosedError,
+    HandlerDefinitionError,
+    KhorsyioError,
+    RegistrationError,
+    SettingsError,
+    WiringError,
+)
+from khorsyio.events import Context, Envelope, Error
+from khorsyio.graph import GraphProblem, Node, check_graph
+from khorsyio.handler import Handler
+from khorsyio.http import CorsConfig, Route, Router
+from khorsyio.retry import RetryPolicy
+from khorsyio.settings import Settings
+from khorsyio.ws import SocketTransport
+
+__version__ = "0.3.0.dev0"
+
+__all__ = [
+    "App",
+    "Bus",
+    "BusClosedError",
+    "Context",
+    "CorsConfig",
+    "Database",
+    "DeadLetter",
+    "Domain",
+    "DrainReport",
+    "Envelope",
+    "Error",
+    "EventLog",
+    "GraphProblem",
+    "HandlerDefinitionError",
+    "Handler",
+    "HttpClient",
+    "KhorsyioError",
+    "Metrics",
+    "Node",
+    "RegistrationError",
+    "RetryPolicy",
+    "Route",
+    "Router",
+    "Settings",
+    "SettingsError",
+    "SocketTransport",
+    "WiringError",
+    "__version__",
+    "check_graph",
+]

@@ -1,0 +1,484 @@
+"""The in-process event bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from khorsyio.bus.dead_letters import DeadLetterStore
+from khorsyio.bus.event_log import EventLog
+from khorsyio.bus.metrics import Metrics
+from khorsyio.bus.process_pool import ProcessPool
+from khorsyio.bus.scheduler import Schedule, copy_struct
+from khorsyio.bus.subscription import Subscription
+from khorsyio.errors import BusClosedError, RegistrationError
+from khorsyio.events import Context, Envelope, Error, new_trace_id
+from khorsyio.graph import Node, check_graph
+from khorsyio.handler import Handler, validate_handler_class
+from khorsyio.settings import BusSettings
+
+__all__ = ["Bus", "DrainReport"]
+
+log = logging.getLogger("khorsyio.bus")
+
+ErrorCallback = Callable[[Envelope], Awaitable[None] | None]
+
+
+class DrainReport(msgspec.Struct, kw_only=True):
+    """What ``Bus.stop`` could not finish within the drain timeout."""
+
+    drained: bool
+    cancelled_in_flight: int = 0
+    not_started: int = 0
+    pending_requests: int = 0
+
+
+class _Waiter:
+    __slots__ = ("future", "response_type")
+
+    def __init__(self, response_type: str, future: asyncio.Future[Envelope]) -> None:
+        self.response_type = response_type
+        self.future = future
+
+
+class Bus:
+    """Typed handlers connected by events; publish, request/reply, schedules.
+
+    ``Bus()`` takes its defaults from :class:`~khorsyio.settings.BusSettings`; an App builds
+    its bus from the app's settings.
+    """
+
+    def __init__(
+        self,
+        handler_timeout: float | None = None,
+        *,
+        settings: BusSettings | None = None,
+    ) -> None:
+        self.settings = settings or BusSettings()
+        if handler_timeout is not None:
+            self.settings = msgspec.structs.replace(self.settings, handler_timeout=handler_timeout)
+        self.metrics = Metrics()
+        self.event_log = EventLog(self.settings.event_log_size)
+        self.dead_letters = DeadLetterStore(self.settings.dead_letter_size, self._redeliver)
+        self._subs: dict[str, list[Subscription]] = {}
+        self._by_name: dict[str, Subscription] = {}
+        self._registered: set[int] = set()
+        self._schedules: list[Schedule] = []
+        self._pending: dict[str, _Waiter] = {}
+        self._error_callbacks: list[ErrorCallback] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: ProcessPool | None = None
+        self._busy = 0
+        self._idle: asyncio.Event | None = None
+        self._correlation = itertools.count(1)
+        self._current: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+            "khorsyio_current_context", default=None
+        )
+        self.accepting = False
+        self.stopping = False
+        self.unfinished = 0
+
+    # -- registration ---------------------------------------------------------------------
+
+    def register(
+        self,
+        handler: Handler[Any, Any],
+        *,
+        subscribes_to: str | None = None,
+        publishes: str | None = None,
+    ) -> None:
+        """Subscribe a handler *instance*. ``subscribes_to``/``publishes`` override its own."""
+        cls = type(handler)
+        if isinstance(handler, type):
+            raise RegistrationError(
+                f"bus.register() takes a handler instance, got the class {handler.__qualname__}; "
+                "use app.register(cls) to have its dependencies injected"
+            )
+        validate_handler_class(cls)
+        if id(handler) in self._registered:
+            raise RegistrationError(f"{cls.__qualname__} instance is already registered")
+        if cls.__name__ in self._by_name and type(self._by_name[cls.__name__].handler) is cls:
+            raise RegistrationError(f"handler {cls.__qualname__} is already registered")
+        sub_to = subscribes_to if subscribes_to is not None else cls.subscribes_to
+        pub = publishes if publishes is not None else cls.publishes
+        s = self.settings
+        sub = Subscription(
+            self,
+            handler,
+            subscribes_to=sub_to,
+            publishes=pub,
+            timeout=cls.timeout or s.handler_timeout,
+            concurrency=cls.concurrency or s.concurrency,
+            queue_size=cls.queue_size or s.queue_size,
+        )
+        if sub.name in self._by_name:
+            raise RegistrationError(
+                f"two handler classes are named {sub.name!r} ({cls.__module__} and "
+                f"{type(self._by_name[sub.name].handler).__module__}); handler names must be unique"
+            )
+        self._registered.add(id(handler))
+        self._by_name[sub.name] = sub
+        self._subs.setdefault(sub_to, []).append(sub)
+        if sub.in_process and self._pool is None:
+            self._pool = ProcessPool(s.process_workers)
+            if self._loop is not None:
+                self._pool.start()
+        log.debug("registered %s on '%s' -> '%s'", sub.name, sub_to, pub)
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._by_name.values())
+
+    def subscribers(self, event_type: str) -> list[Subscription]:
+        return list(self._subs.get(event_type, ()))
+
+    def schedule(
+        self, event_type: str, data: msgspec.Struct, interval: float, source: str = "scheduler"
+    ) -> Schedule:
+        """Publish a copy of ``data`` as ``event_type`` every ``interval`` seconds."""
+        _check_struct("schedule", event_type, data)
+        sched = Schedule(event_type, data, interval, source)
+        self._schedules.append(sched)
+        if self.accepting:
+            sched.start(self._publish_scheduled)
+        return sched
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        return list(self._schedules)
+
+    def on_error(self, callback: ErrorCallback) -> None:
+        """Call ``callback(error_envelope)`` (sync or async) for every handler failure."""
+        self._error_callbacks.append(callback)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.accepting:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Event()
+        if self._busy == 0:
+            self._idle.set()
+        if self._pool is not None:
+            self._pool.start()
+        self.accepting = True
+        self.stopping = False
+        for sched in self._schedules:
+            sched.start(self._publish_scheduled)
+
+    async def stop(self, drain_timeout: float | None = None) -> DrainReport:
+        """Stop taking new work, drain, then cancel what is left (counted and logged).
+
+        Queued and in-flight events get ``drain_timeout`` seconds (default BUS_DRAIN_TIMEOUT)
+        to finish, including the events they publish. Then in-flight handlers are cancelled
+        and waiting events are moved to the dead letters; pending ``request`` calls get an
+        error envelope with code ``"shutdown"``; scheduled tasks are cancelled first.
+        """
+        if self._loop is None:
+            return DrainReport(drained=True)
+        timeout = self.settings.drain_timeout if drain_timeout is None else drain_timeout
+        self.accepting = False
+        self.stopping = True
+        for sched in self._schedules:
+            await sched.stop()
+        drained = True
+        if self._busy and self._idle is not None:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._idle.wait()
+            except TimeoutError:
+                drained = False
+        report = DrainReport(drained=drained)
+        if not drained:
+            for sub in self._by_name.values():
+                while sub.backlog:
+                    env = sub.backlog.popleft()
+                    self._work_finished()
+                    report.not_started += 1
+                    self._unfinished(sub, env, "not started before shutdown")
+            tasks = [t for t in self._tasks if not t.done()]
+            report.cancelled_in_flight = len(tasks)
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        report.pending_requests = len(self._pending)
+        for waiter in list(self._pending.values()):
+            if not waiter.future.done():
+                waiter.future.set_result(
+                    Envelope.error_from(
+                        Envelope.create(waiter.response_type, None, source="bus"),
+                        "the bus is shutting down",
+                        code="shutdown",
+                        source="bus",
+                    )
+                )
+        if not drained:
+            log.warning(
+                "bus stopped before draining in %.1fs: %d in-flight handler call(s) cancelled, "
+                "%d queued event(s) not started (all moved to dead letters), "
+                "%d request(s) answered 'shutdown'",
+                timeout,
+                report.cancelled_in_flight,
+                report.not_started,
+                report.pending_requests,
+            )
+        if self._pool is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._pool.stop)
+        self._loop = None
+        self.stopping = False
+        return report
+
+    # -- publishing -----------------------------------------------------------------------
+
+    async def publish(
+        self,
+        event: str | Envelope,
+        data: msgspec.Struct | None = None,
+        *,
+        source: str = "",
+        trace_id: str | None = None,
+        user_id: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Publish ``data`` as ``event``, or publish an :class:`Envelope` as it is.
+
+        Inside a handler, a publish without ``trace_id`` continues the handler's trace.
+        Waits only when a subscriber's backlog is full (backpressure).
+        """
+        env = self._envelope("publish", event, data, source, trace_id, user_id, extra)
+        if not self.accepting and self._current.get() is None:
+            raise BusClosedError(
+                f"bus.publish('{env.event_type}'): the bus is not running "
+                + ("(shutting down)" if self.stopping else "(call app.startup()/bus.start() first)")
+            )
+        await self._emit(env)
+
+    async def request(
+        self,
+        event: str,
+        data: msgspec.Struct,
+        response_type: str | None = None,
+        *,
+        source: str = "",
+        timeout: float | None = None,
+        trace_id: str | None = None,
+        user_id: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> Envelope:
+        """Publish and wait for ``response_type`` (default ``<event>.response``) in this chain.
+
+        Returns the response envelope; on failure an error envelope (``is_error``): code
+        ``"timeout"`` when nothing answered in ``timeout`` seconds (default
+        BUS_HANDLER_TIMEOUT), the failing handler's error as soon as any handler on the chain
+        fails, ``"no_handler"`` when nothing subscribes to ``event``, ``"shutdown"`` when the
+        bus stops first.
+        """
+        env = self._envelope("request", event, data, source, trace_id, user_id, extra)
+        wait_for = response_type or f"{event}.response"
+        if not self.accepting:
+            return Envelope.error_from(env, "the bus is not running", code="shutdown", source="bus")
+        if event not in self._subs:
+            return Envelope.error_from(
+                env, f"no handler subscribes to '{event}'", code="no_handler", source="bus"
+            )
+        cid = f"c{next(self._correlation)}"
+        env.ctx.correlation_id = cid
+        loop = self._loop_or_raise()
+        fut: asyncio.Future[Envelope] = loop.create_future()
+        self._pending[cid] = _Waiter(wait_for, fut)
+        limit = self.settings.handler_timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                await self._emit(env)
+                return await fut
+        except TimeoutError:
+            return Envelope.error_from(
+                env,
+                f"no '{wait_for}' within {limit}s",
+                code="timeout",
+                source="bus.request",
+            )
+        finally:
+            del self._pending[cid]
+
+    def _envelope(
+        self,
+        verb: str,
+        event: str | Envelope,
+        data: Any,
+        source: str,
+        trace_id: str | None,
+        user_id: str,
+        extra: dict[str, Any] | None,
+    ) -> Envelope:
+        if isinstance(event, Envelope):
+            return event
+        if not isinstance(event, str) or not event:
+            raise TypeError(f"bus.{verb}() takes an event name or an Envelope, got {event!r}")
+        _check_struct(verb, event, data)
+        parent = self._current.get()
+        if parent is not None and trace_id is None:
+            ctx = parent.child(source or parent.source)
+            ctx.correlation_id = ""
+            if user_id:
+                ctx.user_id = user_id
+            if extra is not None:
+                ctx.extra = extra
+        else:
+            ctx = Context(
+                trace_id=trace_id or new_trace_id(),
+                user_id=user_id or "",
+                extra=extra if extra is not None else {},
+                source=source,
+            )
+        return Envelope(event_type=event, payload=data, ctx=ctx)
+
+    async def _publish_scheduled(self, event: str, data: Any, source: str) -> None:
+        await self.publish(event, data, source=source)
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    async def _emit(self, env: Envelope) -> None:
+        self.event_log.record(env)
+        cid = env.ctx.correlation_id
+        if cid:
+            waiter = self._pending.get(cid)
+            if waiter is not None and (
+                env.event_type == waiter.response_type or env.error is not None
+            ):
+                if not waiter.future.done():
+                    waiter.future.set_result(env)
+        subs = self._subs.get(env.event_type)
+        if not subs:
+            return
+        if len(subs) == 1:
+            sub = subs[0]
+            if not sub.try_offer(env):
+                await sub.offer(env)
+            return
+        for i, sub in enumerate(subs):
+            e = env if i == 0 else _isolated(env)
+            if not sub.try_offer(e):
+                await sub.offer(e)
+
+    async def _fail(
+        self,
+        sub: Subscription,
+        env: Envelope,
+        code: str,
+        message: str,
+        details: dict[str, Any],
+        attempts: int,
+    ) -> None:
+        err_env = Envelope.error_from(env, message, code=code, source=sub.name, details=details)
+        assert err_env.error is not None
+        self.dead_letters.add(sub.name, env, err_env.error, attempts)
+        for cb in self._error_callbacks:
+            try:
+                res = cb(err_env)
+                if inspect.isawaitable(res):
+                    await res
+            except Exception:
+                log.exception("error callback %r failed", cb)
+        await self._emit(err_env)
+
+    def _unfinished(self, sub: Subscription, env: Envelope, why: str) -> None:
+        self.unfinished += 1
+        self.dead_letters.add(
+            sub.name,
+            env,
+            Error(code="shutdown", message=why, source=sub.name, trace_id=env.trace_id),
+            0,
+        )
+
+    async def _redeliver(self, handler: str, env: Envelope) -> None:
+        sub = self._by_name.get(handler)
+        if sub is None:
+            raise KeyError(f"no handler named {handler!r} is registered")
+        if not self.accepting:
+            raise BusClosedError("cannot replay a dead letter: the bus is not running")
+        await sub.offer(env)
+
+    # -- bookkeeping used by subscriptions ------------------------------------------------
+
+    def _loop_or_raise(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise BusClosedError("the bus is not running (call app.startup()/bus.start() first)")
+        return self._loop
+
+    def _work_started(self) -> None:
+        if self._busy == 0 and self._idle is not None:
+            self._idle.clear()
+        self._busy += 1
+
+    def _work_finished(self) -> None:
+        self._busy -= 1
+        if self._busy == 0 and self._idle is not None:
+            self._idle.set()
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _process_pool(self) -> ProcessPool:
+        if self._pool is None:
+            raise RuntimeError("no process pool: no process-mode handler is registered")
+        return self._pool
+
+    @property
+    def in_flight(self) -> int:
+        """Events accepted and not yet finished (queued or being processed)."""
+        return self._busy
+
+    # -- graph ----------------------------------------------------------------------------
+
+    def graph_nodes(self) -> list[Node]:
+        """The bus's part of the event graph: handlers and schedules."""
+        nodes = [
+            Node(
+                kind="handler",
+                name=s.name,
+                consumes=s.subscribes_to,
+                produces=(s.publishes,) if s.publishes else (),
+                input_type=s.input_type,
+                output_type=s.output_type,
+            )
+            for s in self._by_name.values()
+        ]
+        nodes += [
+            Node(
+                kind="schedule",
+                name=f"schedule {s.event_type} every {s.interval:g}s",
+                produces=(s.event_type,),
+                output_type=type(s.data),
+            )
+            for s in self._schedules
+        ]
+        return nodes
+
+    def validate_graph(self) -> list[str]:
+        """Wiring problems of the handlers and schedules alone, as messages."""
+        return [p.message for p in check_graph(self.graph_nodes())]
+
+
+def _check_struct(verb: str, event: str, data: Any) -> None:
+    if not isinstance(data, msgspec.Struct):
+        raise TypeError(
+            f"bus.{verb}('{event}', ...): the payload must be a msgspec.Struct instance, "
+            f"got {type(data).__name__}"
+        )
+
+
+def _isolated(env: Envelope) -> Envelope:
+    """A copy for one more fan-out subscriber: its mutations stay its own."""
+    ctx = msgspec.structs.replace(env.ctx, extra=dict(env.ctx.extra))
+    return Envelope(event_type=env.event_type, payload=copy_struct(env.payload), ctx=ctx, error=env.error)

@@ -1,0 +1,78 @@
+"""Running ``execution_mode = "process"`` handlers in a pool of worker processes.
+
+The payload and context cross the process boundary pickled (msgspec Structs pickle
+natively). In the worker the handler class is imported by module and qualified name and
+constructed once, with no arguments: process handlers take no injected dependencies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from khorsyio.events import Context
+
+__all__ = ["ProcessPool"]
+
+_instances: dict[tuple[str, str], Any] = {}
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _import_class(module: str, qualname: str) -> Any:
+    if module == "__main__" and "__mp_main__" in sys.modules:
+        mod = sys.modules["__mp_main__"]
+    else:
+        mod = importlib.import_module(module)
+    obj: Any = mod
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _run_in_child(module: str, qualname: str, data: Any, ctx: Context) -> Any:
+    global _loop
+    key = (module, qualname)
+    handler = _instances.get(key)
+    if handler is None:
+        handler = _instances[key] = _import_class(module, qualname)()
+    if _loop is None:
+        _loop = asyncio.new_event_loop()
+    return _loop.run_until_complete(handler.process(data, ctx))
+
+
+class ProcessPool:
+    def __init__(self, size: int = 0) -> None:
+        self.size = size or os.cpu_count() or 2
+        self._executor: ProcessPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    def start(self) -> None:
+        if self._executor is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(max_workers=self.size, mp_context=ctx)
+
+    async def run(self, handler_cls: type[Any], data: Any, ctx: Context) -> Any:
+        if self._executor is None:
+            raise RuntimeError("the process pool is not running")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor,
+            _run_in_child,
+            handler_cls.__module__,
+            handler_cls.__qualname__,
+            data,
+            ctx,
+        )
+
+    def stop(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,67 @@
+"""Scheduled events: publish a copy of a payload every ``interval`` seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from khorsyio.errors import BusClosedError
+
+__all__ = ["Schedule"]
+
+log = logging.getLogger("khorsyio.bus")
+
+
+def copy_struct(obj: Any) -> Any:
+    """A deep copy of a Struct payload (each delivery gets its own, mutable copy)."""
+    try:
+        return msgspec.msgpack.decode(msgspec.msgpack.encode(obj), type=type(obj))
+    except (TypeError, msgspec.ValidationError, msgspec.EncodeError):
+        import copy
+
+        return copy.deepcopy(obj)
+
+
+class Schedule:
+    """One scheduled event. ``start`` runs it as a task until ``stop``."""
+
+    def __init__(self, event_type: str, data: msgspec.Struct, interval: float, source: str) -> None:
+        if not interval > 0:
+            raise ValueError(f"schedule('{event_type}'): interval must be > 0 seconds")
+        self.event_type = event_type
+        self.data = data
+        self.interval = interval
+        self.source = source
+        self.fired = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, publish: Callable[[str, Any, str], Awaitable[None]]) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._loop(publish))
+
+    async def _loop(self, publish: Callable[[str, Any, str], Awaitable[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + self.interval
+        while True:
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            next_at += self.interval
+            try:
+                await publish(self.event_type, copy_struct(self.data), self.source)
+                self.fired += 1
+            except BusClosedError:
+                return
+            except Exception:
+                log.exception("scheduled event '%s' failed to publish", self.event_type)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass

@@ -1,0 +1,40 @@
+"""Exceptions raised by khorsyio for programming and configuration mistakes.
+
+Every exception a user can trigger by misuse derives from :class:`KhorsyioError`, so an
+application can catch them in one place; each message names the thing that is wrong and
+what was expected.
+"""
+
+from __future__ import annotations
+
+
+class KhorsyioError(Exception):
+    """Base class of all khorsyio errors."""
+
+
+class SettingsError(KhorsyioError, ValueError):
+    """A setting from the environment or ``.env`` has a malformed value."""
+
+
+class HandlerDefinitionError(KhorsyioError, TypeError):
+    """A handler class is malformed (no ``process``, a non-Struct contract, ...)."""
+
+
+class RegistrationError(KhorsyioError):
+    """A handler or route was registered twice, or in a state that does not allow it."""
+
+
+class WiringError(KhorsyioError):
+    """The application's wiring is wrong: an unresolved dependency, or a graph error in strict mode.
+
+    ``problems`` holds one message per problem found; the exception text lists them all.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} wiring problem(s):\n{lines}")
+
+
+class BusClosedError(KhorsyioError, RuntimeError):
+    """The bus is not running (not started yet, or shutting down) and takes no new work."""

@@ -1,0 +1,134 @@
+"""Context, Error and Envelope: what travels on the bus.
+
+Inside one process an envelope carries the payload *object* (a ``msgspec.Struct``); it is
+encoded only where it crosses a process or network boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, TypeVar
+
+import msgspec
+
+__all__ = ["Context", "Envelope", "Error", "new_trace_id"]
+
+T = TypeVar("T")
+
+
+def new_trace_id() -> str:
+    """A fresh 16-hex-digit trace id."""
+    return os.urandom(8).hex()
+
+
+class Context(msgspec.Struct, kw_only=True):
+    """Propagated automatically along a whole handler chain.
+
+    ``source`` names whoever produced the event (a handler's class name, ``"http"``,
+    ``"scheduler"``...). ``correlation_id`` ties a chain to a waiting ``bus.request``.
+    """
+
+    trace_id: str = msgspec.field(default_factory=new_trace_id)
+    user_id: str = ""
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
+    source: str = ""
+    timestamp: float = msgspec.field(default_factory=time.time)
+    correlation_id: str = ""
+
+    def child(self, source: str) -> Context:
+        """The context of an event produced from this one by ``source``."""
+        return Context(
+            trace_id=self.trace_id,
+            user_id=self.user_id,
+            extra=self.extra,
+            source=source,
+            correlation_id=self.correlation_id,
+        )
+
+
+class Error(msgspec.Struct, kw_only=True):
+    """A failure as data: what went wrong, where, and in which trace."""
+
+    code: str = "error"
+    message: str = ""
+    source: str = ""
+    trace_id: str = ""
+    details: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Envelope(msgspec.Struct, kw_only=True):
+    """An event: its type, its payload, its context and, for a failure, its error."""
+
+    event_type: str
+    payload: Any = None
+    ctx: Context = msgspec.field(default_factory=Context)
+    error: Error | None = None
+
+    @classmethod
+    def create(
+        cls,
+        event_type: str,
+        data: Any,
+        source: str = "",
+        trace_id: str | None = None,
+        user_id: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> Envelope:
+        """A new envelope that starts a trace (or joins ``trace_id``)."""
+        ctx = Context(
+            trace_id=trace_id or new_trace_id(),
+            user_id=user_id or "",
+            extra=extra if extra is not None else {},
+            source=source,
+        )
+        return cls(event_type=event_type, payload=data, ctx=ctx)
+
+    def forward(self, event_type: str, data: Any, source: str = "") -> Envelope:
+        """A new envelope in the same trace (same trace id, user, extra, correlation)."""
+        return Envelope(event_type=event_type, payload=data, ctx=self.ctx.child(source))
+
+    @classmethod
+    def error_from(
+        cls,
+        original: Envelope,
+        message: str,
+        code: str = "error",
+        source: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> Envelope:
+        """An error envelope (``<event>.error``) in the trace of ``original``."""
+        err = Error(
+            code=code,
+            message=message,
+            source=source,
+            trace_id=original.ctx.trace_id,
+            details=details or {},
+        )
+        return cls(
+            event_type=f"{original.event_type}.error",
+            payload=original.payload,
+            ctx=original.ctx.child(source),
+            error=err,
+        )
+
+    def decode(self, typ: type[T]) -> T:
+        """The payload as ``typ``: the object itself when it already is one, else converted.
+
+        Bytes are decoded as JSON; dicts and other objects are converted with msgspec's
+        validation. A mismatch raises ``msgspec.ValidationError`` naming the field path.
+        """
+        payload = self.payload
+        if isinstance(payload, typ):
+            return payload
+        if isinstance(payload, bytes | bytearray | memoryview | str):
+            return msgspec.json.decode(payload, type=typ)
+        return msgspec.convert(payload, typ, from_attributes=True)
+
+    @property
+    def trace_id(self) -> str:
+        return self.ctx.trace_id
+
+    @property
+    def is_error(self) -> bool:
+        return self.error is not None

@@ -1,0 +1,150 @@
+"""Settings from the environment and ``.env``.
+
+Each section is a msgspec Struct; a field ``port`` of the section with prefix ``SERVER_``
+is read from ``SERVER_PORT``. The process environment wins over ``.env``. A malformed
+value raises :class:`~khorsyio.errors.SettingsError` naming the variable and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar
+
+import msgspec
+from dotenv import dotenv_values
+
+from khorsyio.errors import SettingsError
+
+__all__ = [
+    "BusSettings",
+    "DbSettings",
+    "HttpSettings",
+    "ServerSettings",
+    "Settings",
+    "WsSettings",
+]
+
+
+class ServerSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "SERVER_"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+    workers: int = 1
+    server: Literal["auto", "uvicorn", "granian"] = "auto"
+    """Which ASGI server ``App.run()`` uses; ``auto`` prefers granian when installed."""
+
+
+class DbSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "DB_"
+    dsn: str = ""
+    """Empty: the embedded default, SQLite at ``./app.db``, opened on first use."""
+    pool_min: int = 2
+    pool_max: int = 10
+    echo: bool = False
+
+
+class BusSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "BUS_"
+    handler_timeout: float = 30.0
+    concurrency: int = 64
+    """Default per-handler limit of events processed at once."""
+    queue_size: int = 1024
+    """Default per-handler limit of events waiting; beyond it publishers wait."""
+    drain_timeout: float = 5.0
+    strict_graph: bool = False
+    """Graph warnings (no consumer, no producer, contract mismatch) stop startup."""
+    event_log_size: int = 1000
+    dead_letter_size: int = 10000
+    process_workers: int = 0
+    """Size of the pool for ``execution_mode = "process"`` handlers; 0: the CPU count."""
+
+
+class HttpSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "HTTP_"
+    max_body_size: int = 1024 * 1024
+    openapi: bool = False
+    """Serve ``/openapi.json`` and ``/docs``."""
+
+
+class WsSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "WS_"
+    max_message_size: int = 64 * 1024
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def _type_name(tp: Any) -> str:
+    if tp is bool:
+        return "a boolean (true/false/1/0/yes/no)"
+    if tp is int:
+        return "an integer"
+    if tp is float:
+        return "a number"
+    if tp is str:
+        return "a string"
+    args = getattr(tp, "__args__", None)
+    if args and all(isinstance(a, str) for a in args):
+        return "one of " + ", ".join(repr(a) for a in args)
+    return repr(tp)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _load_section(cls: type[S], env: Mapping[str, str]) -> S:
+    prefix: str = getattr(cls, "prefix", "")
+    values: dict[str, Any] = {}
+    for field in msgspec.structs.fields(cls):
+        var = prefix + field.name.upper()
+        if var not in env:
+            continue
+        raw = env[var].strip()
+        if field.type is bool:
+            low = raw.lower()
+            if low not in _TRUE | _FALSE:
+                raise SettingsError(f"{var}: expected {_type_name(bool)}, got {raw!r}")
+            values[field.name] = low in _TRUE
+            continue
+        try:
+            values[field.name] = msgspec.convert(raw, field.type, strict=False)
+        except msgspec.ValidationError:
+            raise SettingsError(
+                f"{var}: expected {_type_name(field.type)}, got {raw!r}"
+            ) from None
+    return cls(**values)
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    """All settings of an app. ``Settings.load()`` reads them; ``Settings()`` is the defaults."""
+
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    db: DbSettings = msgspec.field(default_factory=DbSettings)
+    bus: BusSettings = msgspec.field(default_factory=BusSettings)
+    http: HttpSettings = msgspec.field(default_factory=HttpSettings)
+    ws: WsSettings = msgspec.field(default_factory=WsSettings)
+    db_configured: bool = False
+    """True when DB_DSN was given explicitly (then startup connects and fails loudly)."""
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        env_file: str | os.PathLike[str] | None = ".env",
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over ``env_file``."""
+        env: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        sections = {
+            f.name: _load_section(f.type, env)
+            for f in msgspec.structs.fields(cls)
+            if isinstance(f.type, type) and issubclass(f.type, msgspec.Struct)
+        }
+        return cls(**sections, db_configured=bool(env.get("DB_DSN", "").strip()))

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, format check, strict type check, then pytest on Python 3.11
+# and 3.12. Installs what it needs (uv, the virtualenvs, PostgreSQL and Redis via
+# scripts/services.sh unless KHORSYIO_TEST_PG_DSN is already set).
+# usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${KHORSYIO_TEST_PG_DSN:-}" ] || [ -z "${KHORSYIO_TEST_REDIS_URL:-}" ]; then
+  eval "$(bash scripts/services.sh)"
+fi
+
+find_python() {  # find_python 3.12
+  local v="$1" root
+  if command -v "python$v" >/dev/null 2>&1; then command -v "python$v"; return; fi
+  root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  ls -d "$root"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -n1
+}
+PY311="$(find_python 3.11)"; PY312="$(find_python 3.12)"
+[ -n "$PY311" ] || { echo "python3.11 not found" >&2; exit 2; }
+[ -n "$PY312" ] || { echo "python3.12 not found (pyenv install 3.12)" >&2; exit 2; }
+
+echo "== setting up virtualenvs"
+bash scripts/bootstrap.sh "$PY311" .venv
+bash scripts/bootstrap.sh "$PY312" .venv312
+
+echo "== ruff check"; .venv/bin/ruff check .
+echo "== ruff format --check"; .venv/bin/ruff format --check .
+echo "== mypy --strict"; .venv/bin/mypy
+
+status=0
+echo "== pytest (Python 3.11)"
+.venv/bin/python -m pytest "$@" || status=$?
+echo "== pytest (Python 3.12)"
+.venv312/bin/python -m pytest -p no:cacheprovider "$@" || status=$?
+exit $status
