@@ -89,7 +89,9 @@ class App:
         """Make ``value`` injectable into handlers, by parameter name or by type."""
         self.container.provide(key, value)
 
-    def register(self, handler: type[Handler[Any, Any]] | Handler[Any, Any], namespace: str = "") -> None:
+    def register(
+        self, handler: type[Handler[Any, Any]] | Handler[Any, Any], namespace: str = ""
+    ) -> None:
         """Register a handler class (built with DI at startup) or a ready instance."""
         cls = handler if isinstance(handler, type) else type(handler)
         validate_handler_class(cls)
@@ -126,7 +128,8 @@ class App:
         for p in pending:
             h = p.handler
             if isinstance(h, type):
-                if h.execution_mode == "process":
+                cls: type[Handler[Any, Any]] = h
+                if cls.execution_mode == "process":
                     try:
                         kwargs = self.container.resolve_kwargs(h)
                     except Unresolved as e:
@@ -160,8 +163,13 @@ class App:
         nodes = self.bus.graph_nodes()
         nodes += self.router.graph_nodes()
         nodes += self.transport.graph_nodes()
-        nodes += [Node(kind="external", name=f"external {e}", produces=(e,)) for e in sorted(self._externals)]
-        nodes += [Node(kind="terminal", name=f"terminal {e}", consumes=e) for e in sorted(self._terminals)]
+        nodes += [
+            Node(kind="external", name=f"external {e}", produces=(e,))
+            for e in sorted(self._externals)
+        ]
+        nodes += [
+            Node(kind="terminal", name=f"terminal {e}", consumes=e) for e in sorted(self._terminals)
+        ]
         return nodes
 
     def check(self) -> list[GraphProblem]:
@@ -172,8 +180,6 @@ class App:
 
     async def startup(self) -> None:
         """Build handlers (verified DI), check the graph, start the bus, client and database."""
-        if self._started:
-            return
         if self._start_lock is None:
             self._start_lock = asyncio.Lock()
         async with self._start_lock:
@@ -268,7 +274,9 @@ class App:
 
             if target is None:
                 raise RuntimeError("granian needs an import target such as 'app.main:app'")
-            Granian(target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers).serve()
+            Granian(
+                target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers
+            ).serve()
             return
         import uvicorn
 

@@ -59,7 +59,9 @@ class HttpClient:
         if json_data is not None:
             content = msgspec.json.encode(json_data)
             h.setdefault("content-type", "application/json")
-        resp = await self.session.post(url, content=content, headers=h, timeout=timeout or self.timeout)
+        resp = await self.session.post(
+            url, content=content, headers=h, timeout=timeout or self.timeout
+        )
         return _as_dict(resp)
 
 

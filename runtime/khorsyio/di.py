@@ -36,7 +36,9 @@ def _isinstance(value: Any, annotation: Any) -> bool:
         return any(_isinstance(value, a) for a in typing.get_args(annotation))
     if not isinstance(origin, type):
         return True
-    if getattr(origin, "_is_protocol", False) and not getattr(origin, "_is_runtime_protocol", False):
+    if getattr(origin, "_is_protocol", False) and not getattr(
+        origin, "_is_runtime_protocol", False
+    ):
         return True
     try:
         return isinstance(value, origin)

@@ -120,7 +120,7 @@ class _Graph:
             for n in self.consumers.get(ev, ()):
                 for out in n.produces:
                     if color.get(out) == 1:
-                        cyc = stack[stack.index(out) :] + [out]
+                        cyc = [*stack[stack.index(out) :], out]
                         key = frozenset(cyc)
                         if key not in seen_keys:
                             seen_keys.add(key)

@@ -82,9 +82,7 @@ def validate_handler_class(cls: type[Any]) -> None:
         raise HandlerDefinitionError(f"{name} is not a subclass of khorsyio.Handler")
     process = getattr(cls, "process", None)
     if process is None:
-        raise HandlerDefinitionError(
-            f"{name} does not define 'async def process(self, data, ctx)'"
-        )
+        raise HandlerDefinitionError(f"{name} does not define 'async def process(self, data, ctx)'")
     if not inspect.iscoroutinefunction(process):
         raise HandlerDefinitionError(f"{name}.process must be 'async def process(self, data, ctx)'")
     if not isinstance(cls.subscribes_to, str) or not cls.subscribes_to:

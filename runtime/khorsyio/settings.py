@@ -114,9 +114,7 @@ def _load_section(cls: type[S], env: Mapping[str, str]) -> S:
         try:
             values[field.name] = msgspec.convert(raw, field.type, strict=False)
         except msgspec.ValidationError:
-            raise SettingsError(
-                f"{var}: expected {_type_name(field.type)}, got {raw!r}"
-            ) from None
+            raise SettingsError(f"{var}: expected {_type_name(field.type)}, got {raw!r}") from None
     return cls(**values)
 
 
@@ -142,9 +140,11 @@ class Settings(msgspec.Struct, kw_only=True):
         if env_file is not None and Path(env_file).is_file():
             env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         env.update(os.environ if environ is None else environ)
-        sections = {
-            f.name: _load_section(f.type, env)
-            for f in msgspec.structs.fields(cls)
-            if isinstance(f.type, type) and issubclass(f.type, msgspec.Struct)
-        }
-        return cls(**sections, db_configured=bool(env.get("DB_DSN", "").strip()))
+        return cls(
+            server=_load_section(ServerSettings, env),
+            db=_load_section(DbSettings, env),
+            bus=_load_section(BusSettings, env),
+            http=_load_section(HttpSettings, env),
+            ws=_load_section(WsSettings, env),
+            db_configured=bool(env.get("DB_DSN", "").strip()),
+        )

@@ -352,11 +352,12 @@ class Bus:
         cid = env.ctx.correlation_id
         if cid:
             waiter = self._pending.get(cid)
-            if waiter is not None and (
-                env.event_type == waiter.response_type or env.error is not None
+            if (
+                waiter is not None
+                and (env.event_type == waiter.response_type or env.error is not None)
+                and not waiter.future.done()
             ):
-                if not waiter.future.done():
-                    waiter.future.set_result(env)
+                waiter.future.set_result(env)
         subs = self._subs.get(env.event_type)
         if not subs:
             return
@@ -481,4 +482,6 @@ def _check_struct(verb: str, event: str, data: Any) -> None:
 def _isolated(env: Envelope) -> Envelope:
     """A copy for one more fan-out subscriber: its mutations stay its own."""
     ctx = msgspec.structs.replace(env.ctx, extra=dict(env.ctx.extra))
-    return Envelope(event_type=env.event_type, payload=copy_struct(env.payload), ctx=ctx, error=env.error)
+    return Envelope(
+        event_type=env.event_type, payload=copy_struct(env.payload), ctx=ctx, error=env.error
+    )

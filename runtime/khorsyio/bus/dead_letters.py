@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import logging
 import time
@@ -70,7 +71,7 @@ class DeadLetterStore:
             )
         return letter
 
-    def list(self, handler: str | None = None) -> list[DeadLetter]:
+    def list(self, handler: str | None = None) -> builtins.list[DeadLetter]:
         return [d for d in self._items.values() if handler is None or d.handler == handler]
 
     def get(self, letter_id: int) -> DeadLetter:
@@ -91,7 +92,7 @@ class DeadLetterStore:
             await self.replay(i)
         return len(ids)
 
-    def snapshot(self) -> list[dict[str, Any]]:
+    def snapshot(self) -> builtins.list[dict[str, Any]]:
         return [
             {
                 "id": d.id,

@@ -47,7 +47,11 @@ class Metrics:
     def snapshot(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for name, s in self._stats.items():
-            entry: dict[str, Any] = {"processed": s.processed, "errors": s.errors, "avg_ms": s.avg_ms}
+            entry: dict[str, Any] = {
+                "processed": s.processed,
+                "errors": s.errors,
+                "avg_ms": s.avg_ms,
+            }
             if s.retries:
                 entry["retries"] = s.retries
             if s.last_error:

@@ -34,7 +34,9 @@ log = logging.getLogger("khorsyio.bus")
 _EAGER = sys.version_info >= (3, 12)
 
 
-def start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+def start_task(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
+) -> asyncio.Task[None]:
     if _EAGER:
         return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
     return loop.create_task(coro)
@@ -146,8 +148,7 @@ class Subscription:
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
             raise _Failure(
                 "validation",
-                f"{self.name}: payload of '{env.event_type}' is not a valid "
-                f"{tp.__name__}: {e}",
+                f"{self.name}: payload of '{env.event_type}' is not a valid {tp.__name__}: {e}",
                 {"type": tp.__name__},
             ) from None
 
@@ -179,7 +180,9 @@ class Subscription:
                 raise
             except Exception as e:
                 log.exception("%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id)
-                failure = _Failure("handler_error", str(e) or type(e).__name__, {"exception": type(e).__name__})
+                failure = _Failure(
+                    "handler_error", str(e) or type(e).__name__, {"exception": type(e).__name__}
+                )
             else:
                 self.stats.record((time.perf_counter() - t0) * 1000.0)
                 if out is not None:
