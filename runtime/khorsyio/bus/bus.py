@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from khorsyio.bus.dead_letters import DeadLetterStore
+from khorsyio.bus.eager import run_with_timeout
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.process_pool import ProcessPool
@@ -165,9 +166,6 @@ class Bus:
         if self.accepting:
             return
         self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.Event()
-        if self._busy == 0:
-            self._idle.set()
         if self._pool is not None:
             self._pool.start()
         self.accepting = True
@@ -191,12 +189,15 @@ class Bus:
         for sched in self._schedules:
             await sched.stop()
         drained = True
-        if self._busy and self._idle is not None:
+        if self._busy:
+            self._idle = asyncio.Event()
             try:
                 async with asyncio.timeout(timeout):
                     await self._idle.wait()
             except TimeoutError:
                 drained = False
+            finally:
+                self._idle = None
         report = DrainReport(drained=drained)
         if not drained:
             for sub in self._by_name.values():
@@ -297,9 +298,7 @@ class Bus:
         self._pending[cid] = _Waiter(wait_for, fut)
         limit = self.settings.handler_timeout if timeout is None else timeout
         try:
-            async with asyncio.timeout(limit):
-                await self._emit(env)
-                return await fut
+            return await run_with_timeout(self._emit_and_wait(env, fut), limit)
         except TimeoutError:
             return Envelope.error_from(
                 env,
@@ -309,6 +308,10 @@ class Bus:
             )
         finally:
             del self._pending[cid]
+
+    async def _emit_and_wait(self, env: Envelope, fut: asyncio.Future[Envelope]) -> Envelope:
+        await self._emit(env)
+        return await fut
 
     def _envelope(
         self,
@@ -415,11 +418,6 @@ class Bus:
         if self._loop is None:
             raise BusClosedError("the bus is not running (call app.startup()/bus.start() first)")
         return self._loop
-
-    def _work_started(self) -> None:
-        if self._busy == 0 and self._idle is not None:
-            self._idle.clear()
-        self._busy += 1
 
     def _work_finished(self) -> None:
         self._busy -= 1

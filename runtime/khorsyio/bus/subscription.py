@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from collections import deque
-from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.metrics import HandlerStats
-from khorsyio.events import Context, Envelope
+from khorsyio.events import Envelope
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
 
@@ -30,16 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["Subscription"]
 
 log = logging.getLogger("khorsyio.bus")
-
-_EAGER = sys.version_info >= (3, 12)
-
-
-def start_task(
-    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
-) -> asyncio.Task[None]:
-    if _EAGER:
-        return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
-    return loop.create_task(coro)
 
 
 class _Failure(Exception):
@@ -89,14 +78,14 @@ class Subscription:
         """Take ``env`` without waiting if there is room; False when the backlog is full."""
         if self.inflight < self.concurrency:
             self.inflight += 1
-            self.bus._work_started()
-            task = start_task(self.bus._loop_or_raise(), self._run(env))
-            if not task.done():
+            self.bus._busy += 1
+            task = start_eager(self.bus._loop_or_raise(), self._run(env))
+            if task is not None:
                 self.bus._track(task)
             return True
         if len(self.backlog) < self.queue_size:
             self.backlog.append(env)
-            self.bus._work_started()
+            self.bus._busy += 1
             return True
         return False
 
@@ -122,13 +111,83 @@ class Subscription:
     # -- the worker -----------------------------------------------------------------------
 
     async def _run(self, env: Envelope) -> None:
+        """The worker: process ``env``, then whatever waits in the backlog, then exit.
+
+        One coroutine per worker on purpose: this is the hot path of every dispatch.
+        """
         bus = self.bus
+        stats = self.stats
+        current = bus._current
         try:
             while True:
-                try:
-                    await self._handle(env)
-                finally:
-                    bus._work_finished()
+                attempt = 1
+                while True:  # attempts of one event
+                    ctx = env.ctx
+                    t0 = time.perf_counter()
+                    token = current.set(ctx)
+                    try:
+                        payload = env.payload
+                        data = payload if type(payload) is self.input_type else self._input(env)
+                        if self.in_process:
+                            async with asyncio.timeout(self.timeout):
+                                result = await bus._process_pool().run(
+                                    type(self.handler), data, ctx
+                                )
+                        else:
+                            coro = self._process(data, ctx)
+                            try:
+                                first = coro.send(None)
+                            except StopIteration as stop:
+                                result = stop.value
+                            else:  # it suspended: now it needs its timeout
+                                async with asyncio.timeout(self.timeout):
+                                    result = await Resume(coro, first)
+                        if type(result) is self.output_type and self.publishes:
+                            out: Envelope | None = Envelope(
+                                event_type=self.publishes, payload=result, ctx=ctx.child(self.name)
+                            )
+                        else:
+                            out = self._result_envelope(result, env)
+                    except _Failure as f:
+                        failure = f
+                    except TimeoutError:
+                        failure = _Failure(
+                            "timeout", f"{self.name} timed out after {self.timeout}s"
+                        )
+                    except asyncio.CancelledError:
+                        if bus.stopping:
+                            bus._unfinished(self, env, "cancelled at shutdown")
+                        bus._work_finished()
+                        raise
+                    except Exception as e:
+                        log.exception(
+                            "%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id
+                        )
+                        failure = _Failure(
+                            "handler_error",
+                            str(e) or type(e).__name__,
+                            {"exception": type(e).__name__},
+                        )
+                    else:
+                        stats.processed += 1
+                        stats.total_ms += (time.perf_counter() - t0) * 1000.0
+                        if out is not None:
+                            await bus._emit(out)
+                        break
+                    finally:
+                        current.reset(token)
+                    stats.record((time.perf_counter() - t0) * 1000.0, failure.message)
+                    policy = self.retry
+                    if policy and failure.code in policy.retry_on and attempt < policy.attempts:
+                        stats.retries += 1
+                        await asyncio.sleep(policy.delay(attempt))
+                        attempt += 1
+                        continue
+                    await bus._fail(
+                        self, env, failure.code, failure.message, failure.details, attempt
+                    )
+                    break
+                bus._work_finished()
                 if not self.backlog:
                     return
                 env = self.backlog.popleft()
@@ -140,9 +199,6 @@ class Subscription:
         tp = self.input_type
         if tp is None:
             return env
-        payload = env.payload
-        if type(payload) is tp:
-            return payload
         try:
             return env.decode(tp)
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
@@ -151,53 +207,6 @@ class Subscription:
                 f"{self.name}: payload of '{env.event_type}' is not a valid {tp.__name__}: {e}",
                 {"type": tp.__name__},
             ) from None
-
-    async def _call(self, data: Any, ctx: Context) -> Any:
-        if self.in_process:
-            async with asyncio.timeout(self.timeout):
-                return await self.bus._process_pool().run(type(self.handler), data, ctx)
-        async with asyncio.timeout(self.timeout):
-            return await self._process(data, ctx)
-
-    async def _handle(self, env: Envelope) -> None:
-        bus = self.bus
-        ctx = env.ctx
-        attempt = 0
-        while True:
-            attempt += 1
-            t0 = time.perf_counter()
-            token = bus._current.set(ctx)
-            try:
-                result = await self._call(self._input(env), ctx)
-                out = self._result_envelope(result, env)
-            except _Failure as f:
-                failure = f
-            except TimeoutError:
-                failure = _Failure("timeout", f"{self.name} timed out after {self.timeout}s")
-            except asyncio.CancelledError:
-                if bus.stopping:
-                    bus._unfinished(self, env, "cancelled at shutdown")
-                raise
-            except Exception as e:
-                log.exception("%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id)
-                failure = _Failure(
-                    "handler_error", str(e) or type(e).__name__, {"exception": type(e).__name__}
-                )
-            else:
-                self.stats.record((time.perf_counter() - t0) * 1000.0)
-                if out is not None:
-                    await bus._emit(out)
-                return
-            finally:
-                bus._current.reset(token)
-            self.stats.record((time.perf_counter() - t0) * 1000.0, failure.message)
-            policy = self.retry
-            if policy and failure.code in policy.retry_on and attempt < policy.attempts:
-                self.stats.retries += 1
-                await asyncio.sleep(policy.delay(attempt))
-                continue
-            await bus._fail(self, env, failure.code, failure.message, failure.details, attempt)
-            return
 
     def _result_envelope(self, result: Any, env: Envelope) -> Envelope | None:
         if result is None:
