@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import msgspec
 
-__all__ = ["GraphProblem", "Node", "check_graph"]
+__all__ = ["GraphProblem", "Node", "check_graph", "entry_path"]
 
 NodeKind = Literal["handler", "route", "schedule", "websocket", "external", "terminal"]
 
@@ -41,6 +41,8 @@ class GraphProblem(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     message: str
     severity: Literal["error", "warning"] = "error"
+    node: str = ""
+    """Name of the node the problem is about (for tools that map it back to a spec key)."""
 
 
 def _label(tp: Any) -> str:
@@ -136,6 +138,18 @@ class _Graph:
         return found
 
 
+def entry_path(nodes: Iterable[Node], name: str) -> list[str]:
+    """Labels of a shortest chain from an entry point to the node called ``name``.
+
+    ``["POST /users", "user.create", "CreateUser"]``; just ``[name]`` when unknown.
+    """
+    g = _Graph(nodes)
+    for n in g.nodes:
+        if n.name == name:
+            return g.path_to(n)
+    return [name]
+
+
 def check_graph(
     nodes: Iterable[Node],
     *,
@@ -164,6 +178,7 @@ def check_graph(
                 problems.append(
                     GraphProblem(
                         code="no_producer",
+                        node=consumer.name,
                         message=f"{arrow([event, consumer.name])}: event '{event}' has no "
                         "producer (no handler, route, schedule, websocket entry or external "
                         "declares it)",
@@ -180,6 +195,7 @@ def check_graph(
             problems.append(
                 GraphProblem(
                     code="no_consumer",
+                    node=producer.name,
                     message=f"{arrow([*path, event])}: event '{event}' published by "
                     f"{producer.name} has no consumer (declare it terminal if intended)",
                 )
@@ -194,6 +210,7 @@ def check_graph(
                 problems.append(
                     GraphProblem(
                         code="contract_mismatch",
+                        node=consumer.name,
                         message=f"{arrow([*path, event, consumer.name])}: {producer.name} "
                         f"publishes '{event}' as {_label(out)} but {consumer.name} expects "
                         f"{_label(inp)}",
@@ -204,6 +221,7 @@ def check_graph(
             problems.append(
                 GraphProblem(
                     code="no_path",
+                    node=n.name,
                     message=f"{arrow([n.name, *n.produces])}: {n.name} waits for "
                     f"'{n.awaits}' but no chain from {', '.join(n.produces)} reaches it",
                 )
