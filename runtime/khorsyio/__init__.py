@@ -7,6 +7,8 @@ from khorsyio.db import Database
 from khorsyio.domain import Domain
 from khorsyio.errors import (
     BusClosedError,
+    ClientError,
+    ConfigError,
     HandlerDefinitionError,
     KhorsyioError,
     RegistrationError,
@@ -16,7 +18,7 @@ from khorsyio.errors import (
 from khorsyio.events import Context, Envelope, Error
 from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler
-from khorsyio.http import CorsConfig, Route, Router
+from khorsyio.http import BusRoute, CorsConfig, Request, Response, Route, Router
 from khorsyio.retry import RetryPolicy
 from khorsyio.settings import Settings
 from khorsyio.ws import SocketTransport
@@ -27,6 +29,9 @@ __all__ = [
     "App",
     "Bus",
     "BusClosedError",
+    "BusRoute",
+    "ClientError",
+    "ConfigError",
     "Context",
     "CorsConfig",
     "Database",
@@ -44,6 +49,8 @@ __all__ = [
     "Metrics",
     "Node",
     "RegistrationError",
+    "Request",
+    "Response",
     "RetryPolicy",
     "Route",
     "Router",

@@ -106,7 +106,7 @@ class App:
         """Register a domain's handlers (namespaced) and routes."""
         for h in domain.handlers:
             self.register(h, namespace=domain.namespace)
-        self.router.mount(domain.routes)
+        self.router.mount(domain.routes, namespace=domain.namespace)
 
     def declare_external(self, *events: str) -> None:
         """Events produced outside this app's graph (another service, a queue...)."""
@@ -175,6 +175,13 @@ class App:
     def check(self) -> list[GraphProblem]:
         """The wiring problems of the current graph (handlers must be built: see startup)."""
         return check_graph(self.graph_nodes(), allow_cycles=self._allowed_cycles)
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the routes (typed and bus routes with their schemas).
+
+        Served at ``/openapi.json`` (and ``/docs``) when HTTP_OPENAPI is true.
+        """
+        return self._http.openapi()
 
     # -- lifecycle ------------------------------------------------------------------------
 

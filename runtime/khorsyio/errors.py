@@ -38,3 +38,39 @@ class WiringError(KhorsyioError):
 
 class BusClosedError(KhorsyioError, RuntimeError):
     """The bus is not running (not started yet, or shutting down) and takes no new work."""
+
+
+class ConfigError(KhorsyioError, ValueError):
+    """Options that cannot work together (e.g. CORS ``origins="*"`` with credentials)."""
+
+
+class ClientError(KhorsyioError):
+    """A mistake of the caller, not of the server: HTTP answers it as ``status``.
+
+    The HTTP layer turns it into ``{"error": message, "code": code}`` with ``status``;
+    anything may raise it (a handler, a middleware, a query helper)::
+
+        raise ClientError("user 7 not found", status=404, code="not_found")
+
+    Subclasses may set ``status`` and ``code`` as class attributes.
+    """
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.message = message or self.code.replace("_", " ")
+        self.field = field
+        """Where the problem is, as a JSON path such as ``$.items[0].name`` (validation)."""
+        super().__init__(self.message)

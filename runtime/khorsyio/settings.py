@@ -66,8 +66,13 @@ class BusSettings(msgspec.Struct, kw_only=True):
 class HttpSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "HTTP_"
     max_body_size: int = 1024 * 1024
+    """Largest request body in bytes; a bigger one is answered 413 without being read."""
     openapi: bool = False
     """Serve ``/openapi.json`` and ``/docs``."""
+    openapi_title: str = "khorsyio app"
+    """``info.title`` of the OpenAPI document."""
+    openapi_version: str = "0.1.0"
+    """``info.version`` of the OpenAPI document (the API's version)."""
 
 
 class WsSettings(msgspec.Struct, kw_only=True):

@@ -1,0 +1,223 @@
+"""HttpApp: the ASGI callable for the http scope (routing, CORS, middleware, errors)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from khorsyio.http.cors import CorsConfig
+from khorsyio.http.errors import client_error_of
+from khorsyio.http.request import ClientDisconnect, Request
+from khorsyio.http.response import Response, Send
+from khorsyio.http.router import Router
+from khorsyio.http.routes import BODY_METHODS, BaseRoute, Route
+
+if TYPE_CHECKING:
+    from khorsyio.app import App
+
+__all__ = ["HttpApp"]
+
+log = logging.getLogger("khorsyio.http")
+
+Receive = Any
+
+_FORBIDDEN = b'{"error":"forbidden","code":"forbidden"}'
+_NOT_FOUND = b'{"error":"not found","code":"not_found"}'
+_NOT_ALLOWED = b'{"error":"method not allowed","code":"method_not_allowed"}'
+_CORS_REFUSED = b'{"error":"CORS preflight refused","code":"cors_refused"}'
+
+
+class HttpApp:
+    """Serves the http scope of an :class:`~khorsyio.App`.
+
+    Order of work: route lookup; CORS preflight (answered here, no middleware); 404/405;
+    middleware (``False`` gives 403); Content-Length check (413); the route; after-hooks.
+    A client error (:class:`~khorsyio.errors.ClientError`, an exception with an
+    ``http_status``) becomes ``{"error", "code"}`` with its status; any other exception a
+    500 ``{"error": "internal error", "code": "internal"}`` and a log line with the method,
+    path and trace id (the exception text is added only when SERVER_DEBUG is set).
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.router: Router = app.router
+        cors: CorsConfig | None = getattr(app, "cors", None)
+        if cors is not None:
+            cors.validate()
+        self.cors = cors
+        self.max_body_size = app.settings.http.max_body_size
+        self.debug = app.settings.server.debug
+        self._openapi: dict[str, Any] | None = None
+        self._openapi_version = -1
+        if app.settings.http.openapi:
+            from khorsyio.http.openapi import docs_html
+
+            self.router.add(
+                Route("GET", "/openapi.json", self._serve_openapi, include_in_schema=False)
+            )
+            html = docs_html("/openapi.json", app.settings.http.openapi_title)
+            self.router.add(
+                Route(
+                    "GET",
+                    "/docs",
+                    lambda req, send: Response.html(send, html),
+                    include_in_schema=False,
+                )
+            )
+
+    # -- OpenAPI --------------------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the router (rebuilt when routes change)."""
+        if self._openapi is None or self._openapi_version != self.router.version:
+            from khorsyio.http.openapi import build_openapi
+
+            s = self.app.settings.http
+            self._openapi = build_openapi(
+                self.router.routes,
+                title=s.openapi_title,
+                version=s.openapi_version,
+                middleware=bool(self.router.middleware),
+            )
+            self._openapi_version = self.router.version
+        return self._openapi
+
+    async def _serve_openapi(self, req: Request, send: Send) -> None:
+        await Response.json(send, self.openapi())
+
+    # -- ASGI -------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        router = self.router
+        by_method = router._static.get(path)
+        route: BaseRoute | None = by_method.get(method) if by_method is not None else None
+        if route is not None:
+            req = Request(scope, receive, send, {}, self.app, self.max_body_size)
+        else:
+            m = router.match(method, path)
+            route = m.route
+            req = Request(scope, receive, send, m.params, self.app, self.max_body_size)
+        cors = self.cors
+        if cors is not None:
+            origin = req.header("origin")
+            if method == "OPTIONS" and origin is not None:
+                asked = req.header("access-control-request-method")
+                if asked is not None:
+                    await self._preflight(cors, req, origin, asked)
+                    return
+            req._extra_headers = cors.response_headers(origin)
+        if route is None:
+            await self._unrouted(req, m.allowed)
+            return
+        req.route = route
+        if method == "HEAD" and route.method != "HEAD":
+            req._head = True
+        hooks = router.after_hooks
+        t0 = time.perf_counter() if hooks else 0.0
+        try:
+            if router.middleware and not await self._run_middleware(req):
+                await Response.json(req.send, _FORBIDDEN, 403)
+            else:
+                if method in BODY_METHODS:
+                    req.check_content_length()
+                await route.invoke(req, req.send)
+        except Exception as e:
+            await self._on_error(req, e)
+        if hooks:
+            await self._run_after(req, t0)
+
+    async def _run_middleware(self, req: Request) -> bool:
+        for fn in self.router.middleware:
+            result = fn(req)
+            if inspect.isawaitable(result):
+                result = await result
+            if result is False:
+                return False
+        return True
+
+    async def _run_after(self, req: Request, t0: float) -> None:
+        state = req.state
+        state["status"] = req.status
+        state["duration_ms"] = round((time.perf_counter() - t0) * 1000.0, 3)
+        for hook in self.router.after_hooks:
+            try:
+                result = hook(req)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception(
+                    "after-hook %r failed on %s %s trace=%s",
+                    hook,
+                    req.method,
+                    req.path,
+                    req.trace_id,
+                )
+
+    async def _on_error(self, req: Request, e: Exception) -> None:
+        if isinstance(e, ClientDisconnect):
+            log.info("%s %s: client disconnected trace=%s", req.method, req.path, req.trace_id)
+            return
+        info = client_error_of(e)
+        if info is not None:
+            status, code, message, field = info
+            if req.status:
+                log.warning("%s %s: %s after the response started", req.method, req.path, code)
+                return
+            body: dict[str, Any] = {"error": message, "code": code}
+            if field is not None:
+                body["field"] = field
+            await Response.json(req.send, body, status)
+            return
+        trace = req.trace_id
+        log.error(
+            "%s %s failed: %s trace=%s",
+            req.method,
+            req.path,
+            type(e).__name__,
+            trace,
+            exc_info=e,
+        )
+        if req.status:
+            return
+        out: dict[str, Any] = {"error": "internal error", "code": "internal"}
+        if self.debug:
+            out["detail"] = f"{type(e).__name__}: {e}"
+        await Response.json(req.send, out, 500, headers={"x-trace-id": trace})
+
+    async def _preflight(self, cors: CorsConfig, req: Request, origin: str, asked: str) -> None:
+        headers = cors.preflight_headers(
+            origin, asked, req.header("access-control-request-headers")
+        )
+        if headers is None:
+            await req._send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(_CORS_REFUSED)).encode()),
+                        (b"vary", b"Origin"),
+                    ],
+                }
+            )
+            await req._send({"type": "http.response.body", "body": _CORS_REFUSED})
+            return
+        await req._send({"type": "http.response.start", "status": 204, "headers": headers})
+        await req._send({"type": "http.response.body", "body": b""})
+
+    async def _unrouted(self, req: Request, allowed: frozenset[str]) -> None:
+        if not allowed:
+            await Response.json(req.send, _NOT_FOUND, 404)
+            return
+        methods = set(allowed) | {"OPTIONS"}
+        if "GET" in methods:
+            methods.add("HEAD")
+        allow = {"allow": ", ".join(sorted(methods))}
+        if req.method == "OPTIONS":
+            await Response.empty(req.send, 204, headers=allow)
+            return
+        await Response.json(req.send, _NOT_ALLOWED, 405, headers=allow)

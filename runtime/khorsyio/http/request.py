@@ -1,0 +1,283 @@
+"""Request: what a handler gets. Headers, query, cookies and body are read lazily."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import parse_qs, unquote
+
+import msgspec
+
+from khorsyio.events import new_trace_id
+from khorsyio.http.errors import BadRequest, PayloadTooLarge, validation_error
+
+if TYPE_CHECKING:
+    from khorsyio.app import App
+    from khorsyio.http.routes import BaseRoute
+
+__all__ = ["ClientDisconnect", "Request"]
+
+T = TypeVar("T")
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_decode_any = msgspec.json.Decoder().decode
+_TRACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class ClientDisconnect(Exception):
+    """The client went away while its body was being read."""
+
+
+class Request:
+    """One HTTP request.
+
+    ``method``, ``path``, ``path_params`` and ``scope`` are plain attributes; ``headers``,
+    ``query``, ``cookies`` and ``state`` are built on first use. ``await body()`` reads the
+    body at most once, refusing more than HTTP_MAX_BODY_SIZE bytes while it streams in.
+    """
+
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_extra_headers",
+        "_head",
+        "_headers",
+        "_query",
+        "_receive",
+        "_send",
+        "_state",
+        "_trace_id",
+        "app",
+        "max_body_size",
+        "method",
+        "path",
+        "path_params",
+        "route",
+        "scope",
+        "status",
+        "user_id",
+    )
+
+    def __init__(
+        self,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        path_params: dict[str, Any],
+        app: App | None = None,
+        max_body_size: int = 1024 * 1024,
+    ) -> None:
+        self.scope = scope
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.path_params = path_params
+        self.app = app
+        self.max_body_size = max_body_size
+        self.route: BaseRoute | None = None
+        self.status = 0
+        """The status sent, once the response has started (0 before)."""
+        self.user_id = ""
+        """Set it in a middleware: bus routes pass it on as the event context's ``user_id``."""
+        self._receive = receive
+        self._send = send
+        self._extra_headers: list[tuple[bytes, bytes]] | None = None
+        self._head = False
+        self._headers: dict[str, str] | None = None
+        self._query: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._state: dict[str, Any] | None = None
+        self._body: bytes | None = None
+        self._trace_id: str | None = None
+
+    # -- response plumbing ------------------------------------------------------------
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """The ``send`` handlers get: tracks the status, adds CORS headers, cuts HEAD bodies."""
+        if message["type"] == "http.response.start":
+            if self.status:
+                raise RuntimeError(f"{self.method} {self.path}: the response was already started")
+            self.status = message["status"]
+            extra = self._extra_headers
+            if extra:
+                message["headers"] = [*message.get("headers", ()), *extra]
+        elif self._head and message.get("body"):
+            message = {
+                "type": "http.response.body",
+                "body": b"",
+                "more_body": message.get("more_body", False),
+            }
+        await self._send(message)
+
+    # -- headers, query, cookies, state ---------------------------------------------
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-case names; repeated headers joined with ``", "`` (cookies with ``"; "``)."""
+        h = self._headers
+        if h is None:
+            h = {}
+            for k, v in self.scope["headers"]:
+                name = k.decode("latin-1").lower()
+                value = v.decode("latin-1")
+                if name in h:
+                    h[name] = h[name] + ("; " if name == "cookie" else ", ") + value
+                else:
+                    h[name] = value
+            self._headers = h
+        return h
+
+    @overload
+    def header(self, name: str) -> str | None: ...
+    @overload
+    def header(self, name: str, default: str) -> str: ...
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A header by case-insensitive name."""
+        return self.headers.get(name.lower(), default)
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """Every query key with all its values, in order."""
+        q = self._query
+        if q is None:
+            raw = self.scope.get("query_string", b"")
+            q = (
+                parse_qs(raw.decode("latin-1"), keep_blank_values=True, errors="replace")
+                if raw
+                else {}
+            )
+            self._query = q
+        return q
+
+    @overload
+    def param(self, name: str) -> str | None: ...
+    @overload
+    def param(self, name: str, default: str) -> str: ...
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """The first value of query key ``name`` (``?name=a&name=b`` gives ``"a"``)."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def param_list(self, name: str) -> list[str]:
+        """All values of query key ``name`` (``?tag=a&tag=b`` gives ``["a", "b"]``)."""
+        return list(self.query.get(name, ()))
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies sent by the client (malformed pairs are skipped)."""
+        c = self._cookies
+        if c is None:
+            c = {}
+            raw = self.headers.get("cookie")
+            if raw:
+                for part in raw.split(";"):
+                    name, sep, value = part.partition("=")
+                    name = name.strip()
+                    if not sep or not name:
+                        continue
+                    value = value.strip()
+                    if len(value) >= 2 and value[0] == value[-1] == '"':
+                        value = value[1:-1]
+                    c.setdefault(name, unquote(value))
+            self._cookies = c
+        return c
+
+    @overload
+    def cookie(self, name: str) -> str | None: ...
+    @overload
+    def cookie(self, name: str, default: str) -> str: ...
+    def cookie(self, name: str, default: str | None = None) -> str | None:
+        return self.cookies.get(name, default)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-request storage, e.g. set by a middleware (``req.state["user"] = ...``)."""
+        s = self._state
+        if s is None:
+            s = self._state = {}
+        return s
+
+    @property
+    def trace_id(self) -> str:
+        """The client's ``x-trace-id`` when well-formed, else a fresh id (logs, bus events)."""
+        t = self._trace_id
+        if t is None:
+            given = self.headers.get("x-trace-id")
+            t = given if given and _TRACE.match(given) else new_trace_id()
+            self._trace_id = t
+        return t
+
+    # -- body -------------------------------------------------------------------------
+
+    def check_content_length(self) -> None:
+        """Raise 413 when the declared Content-Length is over the limit, 400 when malformed."""
+        for k, v in self.scope["headers"]:
+            if k == b"content-length" or k.lower() == b"content-length":
+                try:
+                    n = int(v)
+                except ValueError:
+                    raise BadRequest("invalid Content-Length header") from None
+                if n < 0:
+                    raise BadRequest("invalid Content-Length header")
+                if n > self.max_body_size:
+                    raise PayloadTooLarge(
+                        f"request body is {n} bytes; the limit is {self.max_body_size}"
+                    )
+
+    async def body(self) -> bytes:
+        """The whole body; more than HTTP_MAX_BODY_SIZE bytes gives 413, never buffered."""
+        if self._body is not None:
+            return self._body
+        self.check_content_length()
+        limit = self.max_body_size
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            msg = await self._receive()
+            kind = msg["type"]
+            if kind == "http.disconnect":
+                raise ClientDisconnect(f"{self.method} {self.path}: client disconnected")
+            chunk = msg.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+                chunks.append(chunk)
+            if not msg.get("more_body", False):
+                break
+        self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return self._body
+
+    @overload
+    async def json(self) -> Any: ...
+    @overload
+    async def json(self, type: type[T]) -> T: ...
+    async def json(self, type: Any = None) -> Any:
+        """The body decoded as JSON, validated as ``type`` when given.
+
+        Malformed JSON gives 400; JSON that does not fit ``type`` gives 422 naming the
+        field (``Expected `int`, got `str` - at `$.age```).
+        """
+        raw = await self.body()
+        if not raw.strip():
+            raise BadRequest("the request body is empty; a JSON document was expected")
+        try:
+            if type is None:
+                return _decode_any(raw)
+            return _decoder(type)(raw)
+        except msgspec.ValidationError as e:
+            raise validation_error(e) from None
+        except msgspec.DecodeError as e:
+            raise BadRequest(f"malformed JSON: {e}", code="malformed_json") from None
+
+
+_decoders: dict[Any, Callable[[bytes], Any]] = {}
+
+
+def _decoder(tp: Any) -> Callable[[bytes], Any]:
+    d = _decoders.get(tp)
+    if d is None:
+        d = _decoders[tp] = msgspec.json.Decoder(tp).decode
+    return d

@@ -1,0 +1,338 @@
+"""Route (a handler, optionally typed) and BusRoute (the runtime does the bus request)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from khorsyio.domain import qualify
+from khorsyio.errors import RegistrationError
+from khorsyio.graph import Node
+from khorsyio.http.errors import BadRequest
+from khorsyio.http.params import params_decoder
+from khorsyio.http.response import Response, Send
+
+if TYPE_CHECKING:
+    from khorsyio.http.request import Request
+    from khorsyio.http.router import Segment
+
+__all__ = ["DEFAULT_BUS_ERRORS", "BaseRoute", "BusRoute", "NoBody", "Route"]
+
+log = logging.getLogger("khorsyio.http")
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+_encode = msgspec.json.Encoder().encode
+
+
+class NoBody(msgspec.Struct):
+    """The event payload of a bus route that declares no ``body``."""
+
+
+class ResponseContractError(Exception):
+    """A handler's result does not fit the route's declared response type (a server bug)."""
+
+
+def _check_struct(what: str, tp: Any, where: str) -> None:
+    if tp is not None and not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+        raise RegistrationError(f"{where}: {what} must be a msgspec.Struct subclass, got {tp!r}")
+
+
+def _check_status(status: Any, where: str) -> None:
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise RegistrationError(f"{where}: status must be an HTTP status code, got {status!r}")
+
+
+class BaseRoute:
+    """What the router needs from a route: method, path, parsed segments, ``invoke``."""
+
+    kind = "base"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: type[msgspec.Struct] | None,
+        response: type[msgspec.Struct] | None,
+        status: int,
+        summary: str,
+        description: str,
+        tags: Sequence[str],
+        name: str,
+        include_in_schema: bool,
+    ) -> None:
+        from khorsyio.http.router import parse_path
+
+        if not isinstance(method, str) or method.upper() not in _METHODS:
+            raise RegistrationError(
+                f"route {method!r} {path!r}: method must be one of {', '.join(_METHODS)}"
+            )
+        self.method = method.upper()
+        self.path = path
+        where = f"route {self.method} {path}"
+        self.segments: list[Segment] = parse_path(path)
+        _check_struct("body", body, where)
+        _check_struct("response", response, where)
+        _check_status(status, where)
+        self.body = body
+        self.response = response
+        self.status = status
+        self.summary = summary
+        self.description = description
+        self.tags = tuple(tags)
+        self.name = name
+        self.include_in_schema = include_in_schema
+        self._params_input = (
+            params_decoder(body) if body is not None and self.method not in BODY_METHODS else None
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def param_names(self) -> list[str]:
+        return [s.name for s in self.segments if s.is_param]
+
+    async def read_input(self, req: Request) -> Any:
+        """The declared ``body`` contract: from the JSON body, or from path+query params."""
+        if self._params_input is not None:
+            return self._params_input(req)
+        if self.body is None:
+            return None
+        return await req.json(self.body)
+
+    async def send_result(self, req: Request, send: Send, result: Any, status: int) -> None:
+        """Encode ``result`` as the declared response type, with ``status``."""
+        if status == 204 or (result is None and self.response is None):
+            await Response.empty(send, status if status != 200 else 204)
+            return
+        rt = self.response
+        if rt is not None and not isinstance(result, rt):
+            try:
+                result = msgspec.convert(result, rt, from_attributes=True)
+            except msgspec.ValidationError as e:
+                raise ResponseContractError(
+                    f"{self.label}: the result does not fit the response type {rt.__name__}: {e}"
+                ) from None
+        await Response.json(send, _encode(result), status)
+
+    async def invoke(self, req: Request, send: Send) -> None:
+        raise NotImplementedError
+
+    def graph_nodes(self) -> list[Node]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.method!r}, {self.path!r})"
+
+
+class Route(BaseRoute):
+    """An HTTP route.
+
+    Plain: ``Route("GET", "/health", handler)`` where ``handler(req, send)`` writes the
+    response with :class:`Response` (it may also return an awaitable, as a ``lambda``
+    does, or return data, sent as JSON with ``status``).
+
+    Typed: with ``body`` and/or ``response``, the handler is ``handler(req, body)`` (or
+    ``handler(req)`` without ``body``) and *returns* its result, encoded as ``response``
+    with ``status``. ``body`` is read from the JSON body for POST/PUT/PATCH, and from path
+    and query parameters otherwise. Both types feed the OpenAPI document::
+
+        Route("POST", "/users", create_user, body=UserIn, response=UserOut, status=201)
+    """
+
+    kind = "route"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        handler: Callable[..., Any],
+        *,
+        body: type[msgspec.Struct] | None = None,
+        response: type[msgspec.Struct] | None = None,
+        status: int = 200,
+        summary: str = "",
+        description: str = "",
+        tags: Sequence[str] = (),
+        name: str = "",
+        include_in_schema: bool = True,
+    ) -> None:
+        super().__init__(
+            method,
+            path,
+            body=body,
+            response=response,
+            status=status,
+            summary=summary,
+            description=description,
+            tags=tags,
+            name=name or getattr(handler, "__name__", ""),
+            include_in_schema=include_in_schema,
+        )
+        if not callable(handler):
+            raise RegistrationError(
+                f"route {self.label}: handler must be callable, got {handler!r}"
+            )
+        self.handler = handler
+        self.typed = body is not None or response is not None
+        if not self.description and handler.__doc__ and self.typed:
+            self.description = inspect.cleandoc(handler.__doc__)
+
+    async def invoke(self, req: Request, send: Send) -> None:
+        if self.typed:
+            if self.body is not None:
+                data = await self.read_input(req)
+                result = self.handler(req, data)
+            else:
+                result = self.handler(req)
+            if inspect.isawaitable(result):
+                result = await result
+            if not req.status:
+                await self.send_result(req, send, result, self.status)
+            return
+        result = self.handler(req, send)
+        if result is not None and inspect.isawaitable(result):
+            result = await result
+        if not req.status:
+            if result is None:
+                raise RuntimeError(f"{self.label}: the handler returned without sending a response")
+            await Response.json(send, result, self.status)
+
+
+DEFAULT_BUS_ERRORS: Mapping[str, int] = {
+    "validation": 422,
+    "not_found": 404,
+    "timeout": 504,
+    "shutdown": 503,
+}
+
+_SAFE = {504: "the request timed out", 503: "the service is shutting down"}
+
+
+class BusRoute(BaseRoute):
+    """A route the runtime answers with ``bus.request``: no hand-written handler.
+
+    The request Struct (``body``) is built from the JSON body (POST/PUT/PATCH) or from the
+    path and query parameters (GET/DELETE); ``app.bus.request(event, data,
+    response_type=reply)`` runs the chain; the reply payload is answered with ``status``.
+    An error envelope's ``code`` maps through ``errors`` (then validation→422,
+    not_found→404, timeout→504, shutdown→503); anything else is a 500 with a safe message::
+
+        BusRoute("POST", "/users", event="user.create", reply="user.created",
+                 body=UserIn, response=UserOut, status=201, errors={"exists": 409})
+    """
+
+    kind = "bus"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        event: str,
+        reply: str,
+        body: type[msgspec.Struct] | None = None,
+        response: type[msgspec.Struct] | None = None,
+        status: int = 200,
+        errors: Mapping[str, int] | None = None,
+        timeout: float | None = None,
+        summary: str = "",
+        description: str = "",
+        tags: Sequence[str] = (),
+        name: str = "",
+        include_in_schema: bool = True,
+    ) -> None:
+        super().__init__(
+            method,
+            path,
+            body=body,
+            response=response,
+            status=status,
+            summary=summary,
+            description=description,
+            tags=tags,
+            name=name,
+            include_in_schema=include_in_schema,
+        )
+        for what, ev in (("event", event), ("reply", reply)):
+            if not isinstance(ev, str) or not ev:
+                raise RegistrationError(
+                    f"bus route {self.label}: {what} must be a non-empty event name"
+                )
+        self.event = event
+        self.reply = reply
+        self.errors = dict(errors or {})
+        for code, st in self.errors.items():
+            _check_status(st, f"bus route {self.label}: errors[{code!r}]")
+        self.timeout = timeout
+        self._error_status = {**DEFAULT_BUS_ERRORS, **self.errors}
+
+    def in_namespace(self, namespace: str) -> BusRoute:
+        """This route with ``event``/``reply`` qualified as a domain's handler events."""
+        clone = object.__new__(BusRoute)
+        clone.__dict__.update(self.__dict__)
+        clone.event = qualify(namespace, self.event)
+        clone.reply = qualify(namespace, self.reply)
+        return clone
+
+    def error_statuses(self) -> dict[str, int]:
+        return dict(self._error_status)
+
+    async def invoke(self, req: Request, send: Send) -> None:
+        app = req.app
+        if app is None:
+            raise RuntimeError(f"{self.label}: a bus route needs the App")
+        if self.body is None:
+            data: Any = NoBody()
+        else:
+            data = await self.read_input(req)
+            if data is None:
+                raise BadRequest("a request body is required")
+        env = await app.bus.request(
+            self.event,
+            data,
+            response_type=self.reply,
+            source="http",
+            timeout=self.timeout,
+            trace_id=req.trace_id,
+            user_id=req.user_id,
+        )
+        err = env.error
+        if err is None:
+            await self.send_result(req, send, env.payload, self.status)
+            return
+        status = self._error_status.get(err.code, 500)
+        if status >= 500:
+            log.error(
+                "%s failed: code=%s message=%s source=%s trace=%s",
+                self.label,
+                err.code,
+                err.message,
+                err.source,
+                env.trace_id,
+            )
+            debug = app.settings.server.debug
+            message = err.message if debug else _SAFE.get(status, "internal error")
+            code = err.code if err.code in self._error_status else "internal"
+            await Response.error(send, message, status, code, headers={"x-trace-id": env.trace_id})
+            return
+        await Response.error(send, err.message, status, err.code)
+
+    def graph_nodes(self) -> list[Node]:
+        return [
+            Node(
+                kind="route",
+                name=self.label,
+                produces=(self.event,),
+                awaits=self.reply,
+                output_type=self.body,
+            )
+        ]
