@@ -3,7 +3,14 @@
 from khorsyio.app import App
 from khorsyio.bus import Bus, DeadLetter, DrainReport, EventLog, Metrics
 from khorsyio.client import HttpClient
-from khorsyio.db import Database
+from khorsyio.db import (
+    Base,
+    Database,
+    DatabaseConfigError,
+    DatabaseUnavailable,
+    PlaceholderError,
+    QueryError,
+)
 from khorsyio.domain import Domain
 from khorsyio.errors import (
     BusClosedError,
@@ -27,6 +34,7 @@ __version__ = "0.3.0.dev0"
 
 __all__ = [
     "App",
+    "Base",
     "Bus",
     "BusClosedError",
     "BusRoute",
@@ -35,6 +43,8 @@ __all__ = [
     "Context",
     "CorsConfig",
     "Database",
+    "DatabaseConfigError",
+    "DatabaseUnavailable",
     "DeadLetter",
     "Domain",
     "DrainReport",
@@ -48,6 +58,8 @@ __all__ = [
     "KhorsyioError",
     "Metrics",
     "Node",
+    "PlaceholderError",
+    "QueryError",
     "RegistrationError",
     "Request",
     "Response",

@@ -1,24 +1,33 @@
-"""Database layer (placeholder until the database issue lands): the seams App relies on."""
+"""Database layer: an asyncpg-style facade over SQLAlchemy 2.0 async, ``Base`` and query helpers.
+
+SQLite (aiosqlite) is the embedded default; PostgreSQL goes through asyncpg. See
+``docs/database.md``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from khorsyio.db.base import Base
+from khorsyio.db.database import Database
+from khorsyio.db.dsn import DEFAULT_DSN
+from khorsyio.db.errors import (
+    DatabaseConfigError,
+    DatabaseUnavailable,
+    PlaceholderError,
+    QueryError,
+)
+from khorsyio.db.query import OPS, apply_cursor, apply_filters, apply_order, paginate
 
-from khorsyio.settings import DbSettings
-
-__all__ = ["Database"]
-
-
-class Database:
-    def __init__(self, dsn: str = "", **options: Any) -> None:
-        self.dsn = dsn
-
-    @classmethod
-    def from_settings(cls, settings: DbSettings, *, configured: bool) -> Database:
-        return cls(settings.dsn)
-
-    async def connect(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
+__all__ = [
+    "DEFAULT_DSN",
+    "OPS",
+    "Base",
+    "Database",
+    "DatabaseConfigError",
+    "DatabaseUnavailable",
+    "PlaceholderError",
+    "QueryError",
+    "apply_cursor",
+    "apply_filters",
+    "apply_order",
+    "paginate",
+]

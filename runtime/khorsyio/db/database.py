@@ -1,0 +1,311 @@
+"""Database: an asyncpg-style facade over a SQLAlchemy 2.0 async engine, plus ORM sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from khorsyio.db import dsn as _dsn
+from khorsyio.db.base import Base
+from khorsyio.db.engine import build_engine, is_memory_sqlite
+from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
+from khorsyio.db.sqltext import command_status, prepare
+from khorsyio.settings import DbSettings
+
+__all__ = ["Database"]
+
+
+class _Tx:
+    """The connection of an open :meth:`Database.transaction`, shared by the facade calls in it."""
+
+    __slots__ = ("conn", "lock")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.lock = asyncio.Lock()  # one statement at a time on the shared connection
+
+
+class Database:
+    """The app's database (``app.db``): SQLite (aiosqlite) by default, PostgreSQL (asyncpg).
+
+    ``fetch``/``fetchrow``/``fetchval``/``execute``/``executemany`` take asyncpg's ``$1..$n``
+    placeholders on both backends and return rows as dicts. ``session()`` yields a
+    SQLAlchemy ``AsyncSession``; ``transaction()`` groups facade calls in one transaction.
+
+    The engine is created on first use, so an app that never touches the database needs
+    none. When the DSN was configured explicitly, :meth:`connect` (called at app startup)
+    connects right away and raises :class:`DatabaseUnavailable` if it cannot.
+    """
+
+    def __init__(
+        self,
+        dsn: str = "",
+        *,
+        pool_min: int = 2,
+        pool_max: int = 10,
+        echo: bool = False,
+        configured: bool | None = None,
+        connect_timeout: float = 10.0,
+        metadata: MetaData | None = None,
+    ) -> None:
+        self.url: URL = _dsn.normalize(dsn)
+        if pool_max < 1 or not 0 <= pool_min <= pool_max:
+            raise DatabaseConfigError(
+                f"DB_POOL_MIN={pool_min}, DB_POOL_MAX={pool_max}: "
+                "expected 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1"
+            )
+        self.pool_min = pool_min
+        self.pool_max = pool_max
+        self.echo = echo
+        self.configured = bool(dsn.strip()) if configured is None else configured
+        self.connect_timeout = connect_timeout
+        self.metadata: MetaData = metadata if metadata is not None else Base.metadata
+        self._engine: AsyncEngine | None = None
+        self._autocommit: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._tx: ContextVar[_Tx | None] = ContextVar(f"khorsyio.db.tx.{id(self)}", default=None)
+        # An in-memory SQLite database lives in one connection that every caller shares.
+        self._serial = asyncio.Lock() if is_memory_sqlite(self.url) else None
+
+    @classmethod
+    def from_settings(cls, settings: DbSettings, *, configured: bool) -> Database:
+        """The database of ``settings`` (DB_DSN, DB_POOL_MIN, DB_POOL_MAX, DB_ECHO)."""
+        return cls(
+            settings.dsn,
+            pool_min=settings.pool_min,
+            pool_max=settings.pool_max,
+            echo=settings.echo,
+            configured=configured or bool(settings.dsn.strip()),
+        )
+
+    def __repr__(self) -> str:
+        return f"Database({self.safe_dsn!r})"
+
+    # -- DSNs and engine -------------------------------------------------------------------
+
+    @property
+    def backend(self) -> _dsn.Backend:
+        """``"postgresql"`` or ``"sqlite"``."""
+        return _dsn.backend_of(self.url)
+
+    @property
+    def async_dsn(self) -> str:
+        """The DSN with its async driver (``postgresql+asyncpg://``, ``sqlite+aiosqlite://``)."""
+        return self.url.render_as_string(hide_password=False)
+
+    @property
+    def sync_dsn(self) -> str:
+        """The DSN without the async driver (``postgresql://``, ``sqlite://``), e.g. for Alembic."""
+        return _dsn.sync_url(self.url).render_as_string(hide_password=False)
+
+    @property
+    def safe_dsn(self) -> str:
+        """The DSN with the password masked, for messages and logs."""
+        return _dsn.mask(self.url)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy ``AsyncEngine``, created on first use."""
+        if self._engine is None:
+            self._engine = build_engine(
+                self.url,
+                pool_max=self.pool_max,
+                echo=self.echo,
+                connect_timeout=self.connect_timeout,
+            )
+            if self.backend == "postgresql":
+                # Outside transaction(), facade calls run like asyncpg's: no BEGIN/COMMIT.
+                self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._engine
+
+    def _session_factory(self) -> async_sessionmaker[AsyncSession]:
+        if self._sessions is None:
+            self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
+
+    async def connect(self) -> None:
+        """Check a configured database at startup; the default SQLite file opens lazily instead."""
+        if not self.configured:
+            return
+        engine = self.engine
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                async with self._serialized(), engine.connect() as conn:
+                    await conn.execute(text("select 1"))
+                if self.backend == "postgresql" and self.pool_min > 1:
+                    await self._warm(engine, self.pool_min)
+        except Exception as e:
+            await self.close()
+            cause = _describe(e, self.connect_timeout)
+            raise DatabaseUnavailable(
+                f"cannot connect to the database {self.safe_dsn}: {cause}"
+            ) from e
+
+    @staticmethod
+    async def _warm(engine: AsyncEngine, n: int) -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(n):
+                await stack.enter_async_context(engine.connect())
+
+    async def close(self) -> None:
+        """Close every pooled connection; the next use opens the engine again."""
+        engine, self._engine, self._autocommit, self._sessions = self._engine, None, None, None
+        if engine is not None:
+            await engine.dispose()
+
+    async def create_all(self, metadata: MetaData | None = None) -> None:
+        """Create the tables of ``metadata`` (default: ``Base.metadata``) that do not exist yet."""
+        md = metadata if metadata is not None else self.metadata
+        async with self._serialized(), self.engine.begin() as conn:
+            await conn.run_sync(md.create_all)
+
+    async def drop_all(self, metadata: MetaData | None = None) -> None:
+        """Drop the tables of ``metadata`` (default: ``Base.metadata``)."""
+        md = metadata if metadata is not None else self.metadata
+        async with self._serialized(), self.engine.begin() as conn:
+            await conn.run_sync(md.drop_all)
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _serialized(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self._serial if self._serial is not None else contextlib.nullcontext()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        tx = self._tx.get()
+        if tx is not None:
+            async with tx.lock:
+                yield tx.conn
+            return
+        engine = self.engine
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as conn:
+                yield conn
+        else:
+            async with self._serialized(), engine.begin() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for the facade calls (and sessions) made inside the block.
+
+        Commits when the block ends, rolls back if it raises. Nested, it is a savepoint.
+        Yields the ``AsyncConnection``, for SQLAlchemy Core statements in the same transaction.
+        """
+        tx = self._tx.get()
+        if tx is not None:
+            async with tx.lock:
+                savepoint = await tx.conn.begin_nested()
+            try:
+                yield tx.conn
+            except BaseException:
+                async with tx.lock:
+                    await savepoint.rollback()
+                raise
+            async with tx.lock:
+                await savepoint.commit()
+            return
+        async with self._serialized(), self.engine.connect() as conn, conn.begin():
+            token = self._tx.set(_Tx(conn))
+            try:
+                yield conn
+            finally:
+                self._tx.reset(token)
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """An ORM ``AsyncSession`` that commits when the block ends and rolls back if it raises.
+
+        Inside :meth:`transaction` the session joins that transaction (through a savepoint).
+        """
+        tx = self._tx.get()
+        if tx is not None:
+            session = AsyncSession(
+                bind=tx.conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            guard: contextlib.AbstractAsyncContextManager[Any] = contextlib.nullcontext()
+        else:
+            session = self._session_factory()()
+            guard = self._serialized()
+        async with guard, session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    # -- asyncpg-style facade --------------------------------------------------------------
+
+    async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
+        """All rows, as dicts (an empty list for a statement that returns none)."""
+        prepared = prepare(query)
+        params = prepared.params(args)
+        async with self._connection() as conn:
+            result = await conn.execute(prepared.statement, params)
+            if not result.returns_rows:
+                return []
+            return [dict(row) for row in result.mappings()]
+
+    async def fetchrow(self, query: str, *args: Any) -> dict[str, Any] | None:
+        """The first row as a dict, or ``None``."""
+        prepared = prepare(query)
+        params = prepared.params(args)
+        async with self._connection() as conn:
+            result = await conn.execute(prepared.statement, params)
+            if not result.returns_rows:
+                return None
+            row = result.mappings().first()
+            return dict(row) if row is not None else None
+
+    async def fetchval(self, query: str, *args: Any, column: int | str = 0) -> Any:
+        """One value of the first row (the first column unless ``column`` says), or ``None``."""
+        prepared = prepare(query)
+        params = prepared.params(args)
+        async with self._connection() as conn:
+            result = await conn.execute(prepared.statement, params)
+            if not result.returns_rows:
+                return None
+            row = result.first()
+            if row is None:
+                return None
+            return row._mapping[column] if isinstance(column, str) else row[column]
+
+    async def execute(self, query: str, *args: Any) -> str:
+        """Run a statement; return its status as asyncpg does (``"INSERT 0 1"``, ``"DELETE 3"``)."""
+        prepared = prepare(query)
+        params = prepared.params(args)
+        async with self._connection() as conn:
+            result = await conn.execute(prepared.statement, params)
+            count = len(result.fetchall()) if result.returns_rows else result.rowcount
+        return command_status(prepared, count)
+
+    async def executemany(self, query: str, args: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once per argument tuple, in one transaction (like asyncpg's)."""
+        prepared = prepare(query)
+        params = [prepared.params(tuple(a)) for a in args]
+        if not params:
+            return
+        if self._tx.get() is None and self.backend == "postgresql":
+            async with self.engine.begin() as conn:  # not autocommit: all rows or none
+                await conn.execute(prepared.statement, params)
+            return
+        async with self._connection() as conn:
+            await conn.execute(prepared.statement, params)
+
+
+def _describe(error: BaseException, timeout: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g}s"
+    cause: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = error.orig
+    return f"{type(cause).__name__}: {cause}"

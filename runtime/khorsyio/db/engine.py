@@ -1,0 +1,67 @@
+"""Building the SQLAlchemy async engine for a DSN: pool sizing and SQLite's connection setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from khorsyio.db.dsn import backend_of
+
+__all__ = ["build_engine", "is_memory_sqlite"]
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    """A SQLite URL without a file: one connection that every caller shares."""
+    if backend_of(url) != "sqlite":
+        return False
+    db = url.database or ""
+    return db in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float) -> AsyncEngine:
+    """An engine whose pool keeps up to ``pool_max`` connections open.
+
+    ``pool_size=pool_max`` with no overflow: connections above a "min" are kept rather
+    than closed on return (the asyncpg pool keeps them too), so a burst does not pay a
+    reconnect per query. ``Database.connect()`` opens DB_POOL_MIN of them at startup.
+    """
+    kwargs: dict[str, Any] = {"echo": echo}
+    if backend_of(url) == "postgresql":
+        kwargs.update(
+            pool_size=pool_max,
+            max_overflow=0,
+            connect_args={"timeout": connect_timeout},
+        )
+        return create_async_engine(url, **kwargs)
+
+    memory = is_memory_sqlite(url)
+    if not memory:
+        # SQLAlchemy's default pool for a SQLite file (AsyncAdaptedQueuePool), sized like
+        # PostgreSQL's; WAL lets readers run while one writer writes.
+        kwargs.update(pool_size=pool_max, max_overflow=0)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _on_begin): sqlite3's legacy mode would
+        # skip it for SELECT, DDL and SAVEPOINT, breaking isolation and nested transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
