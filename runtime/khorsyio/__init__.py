@@ -28,7 +28,12 @@ from khorsyio.handler import Handler
 from khorsyio.http import BusRoute, CorsConfig, Request, Response, Route, Router
 from khorsyio.retry import RetryPolicy
 from khorsyio.settings import Settings
-from khorsyio.ws import SocketTransport
+from khorsyio.ws import (
+    SocketClient,
+    SocketConnectionError,
+    SocketRequestError,
+    SocketTransport,
+)
 
 __version__ = "0.3.0.dev0"
 
@@ -68,6 +73,9 @@ __all__ = [
     "Router",
     "Settings",
     "SettingsError",
+    "SocketClient",
+    "SocketConnectionError",
+    "SocketRequestError",
     "SocketTransport",
     "WiringError",
     "__version__",

@@ -228,6 +228,9 @@ class App:
         if kind == "http":
             if not self._started:
                 await self.startup()
+            if scope["path"].startswith("/socket.io/"):  # socket.io long-polling
+                await self.transport.asgi(scope, receive, send)
+                return
             await self._http(scope, receive, send)
         elif kind == "websocket":
             if not self._started:

@@ -78,6 +78,22 @@ class HttpSettings(msgspec.Struct, kw_only=True):
 class WsSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "WS_"
     max_message_size: int = 64 * 1024
+    """Largest incoming socket.io message (bytes); a bigger one closes that connection."""
+    ping_interval: float = 25.0
+    """Seconds between server pings."""
+    ping_timeout: float = 20.0
+    """Seconds a client has to answer a ping before it is dropped."""
+    max_in_flight: int = 32
+    """Per client: messages being published at once; more get an error ``rate_limited``."""
+    rate_limit: float = 0.0
+    """Per client: sustained messages per second (token bucket); 0 turns it off."""
+    rate_burst: int = 100
+    """Per client: messages accepted in a burst when ``rate_limit`` is on."""
+    max_queued_out: int = 1000
+    """Per client: outgoing packets waiting to be written; beyond it (the client is not
+    reading) its new messages are refused without an answer."""
+    flood_disconnect: int = 1000
+    """Per client: messages refused in a row before the connection is closed; 0: never."""
 
 
 S = TypeVar("S", bound=msgspec.Struct)
