@@ -205,7 +205,7 @@ class Request:
         t = self._trace_id
         if t is None:
             given = self.headers.get("x-trace-id")
-            t = given if given and _TRACE.match(given) else new_trace_id()
+            t = given if given and _TRACE.fullmatch(given) else new_trace_id()
             self._trace_id = t
         return t
 

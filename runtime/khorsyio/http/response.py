@@ -34,7 +34,7 @@ _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
 
 def _check_header(name: str, value: str) -> Header:
-    if not isinstance(name, str) or not _TOKEN.match(name):
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid HTTP header name {name!r}")
     value = str(value)
     if _BAD_VALUE.search(value):
@@ -54,7 +54,7 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
     with a ``ValueError`` (URL-encode such a value first).
     """
     opts: Mapping[str, Any] = {"value": spec} if isinstance(spec, str) else spec
-    if not isinstance(name, str) or not _TOKEN.match(name):
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid cookie name {name!r}")
     unknown = set(opts) - {
         "value",
@@ -69,7 +69,7 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
     if unknown:
         raise ValueError(f"cookie {name!r}: unknown attribute(s) {', '.join(sorted(unknown))}")
     value = str(opts.get("value", ""))
-    if not _COOKIE_VALUE.match(value):
+    if not _COOKIE_VALUE.fullmatch(value):
         raise ValueError(
             f"cookie {name!r}: the value contains characters a cookie cannot hold "
             "(CR, LF, space, ';', ',', '\"' or '\\'); URL-encode it first"
@@ -78,7 +78,7 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
     for key, label in (("path", "Path"), ("domain", "Domain")):
         if opts.get(key) is not None:
             v = str(opts[key])
-            if not _COOKIE_ATTR.match(v):
+            if not _COOKIE_ATTR.fullmatch(v):
                 raise ValueError(f"cookie {name!r}: invalid {key} {v!r}")
             parts.append(f"{label}={v}")
     if opts.get("max_age") is not None:
@@ -110,7 +110,7 @@ def _http_date(name: str, when: Any) -> str:
         return format_datetime(when.astimezone(_dt.UTC), usegmt=True)
     if isinstance(when, int | float) and not isinstance(when, bool):
         return format_datetime(_dt.datetime.fromtimestamp(when, _dt.UTC), usegmt=True)
-    if isinstance(when, str) and _COOKIE_ATTR.match(when):
+    if isinstance(when, str) and _COOKIE_ATTR.fullmatch(when):
         return when
     raise ValueError(f"cookie {name!r}: invalid expires {when!r}")
 

@@ -73,7 +73,7 @@ def parse_path(path: str) -> list[Segment]:
     parts = path[1:].split("/")
     for i, part in enumerate(parts):
         if "{" in part or "}" in part:
-            m = _PARAM.match(part)
+            m = _PARAM.fullmatch(part)
             if not m:
                 raise RegistrationError(
                     f"route path {path!r}: segment {part!r} must be a whole '{{name}}' or "
