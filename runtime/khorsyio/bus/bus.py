@@ -78,7 +78,7 @@ class Bus:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pool: ProcessPool | None = None
         self._busy = 0
-        self._idle: asyncio.Event | None = None
+        self._idle_waiters: list[asyncio.Future[None]] = []
         self._correlation = itertools.count(1)
         self._current: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
             "khorsyio_current_context", default=None
@@ -188,16 +188,7 @@ class Bus:
         self.stopping = True
         for sched in self._schedules:
             await sched.stop()
-        drained = True
-        if self._busy:
-            self._idle = asyncio.Event()
-            try:
-                async with asyncio.timeout(timeout):
-                    await self._idle.wait()
-            except TimeoutError:
-                drained = False
-            finally:
-                self._idle = None
+        drained = await self.wait_idle(timeout)
         report = DrainReport(drained=drained)
         if not drained:
             for sub in self._by_name.values():
@@ -255,13 +246,27 @@ class Bus:
         Inside a handler, a publish without ``trace_id`` continues the handler's trace.
         Waits only when a subscriber's backlog is full (backpressure).
         """
-        env = self._envelope("publish", event, data, source, trace_id, user_id, extra)
-        if not self.accepting and self._current.get() is None:
+        parent = self._current.get()
+        if not self.accepting and parent is None:
             raise BusClosedError(
-                f"bus.publish('{env.event_type}'): the bus is not running "
+                f"bus.publish({event!r}): the bus is not running "
                 + ("(shutting down)" if self.stopping else "(call app.startup()/bus.start() first)")
             )
-        await self._emit(env)
+        if parent is None and trace_id is None and type(event) is str and event:
+            if not isinstance(data, msgspec.Struct):
+                _check_struct("publish", event, data)
+            # the common case, inlined: a new trace from outside any handler
+            env = Envelope(
+                event_type=event,
+                payload=data,
+                ctx=Context(
+                    user_id=user_id, extra={} if extra is None else extra, source=source
+                ),
+            )
+        else:
+            env = self._envelope("publish", event, data, source, trace_id, user_id, extra)
+        if not self._dispatch(env):
+            await self._dispatch_waiting(env)
 
     async def request(
         self,
@@ -351,6 +356,15 @@ class Bus:
     # -- dispatch -------------------------------------------------------------------------
 
     async def _emit(self, env: Envelope) -> None:
+        if not self._dispatch(env):
+            await self._dispatch_waiting(env)
+
+    def _dispatch(self, env: Envelope) -> bool:
+        """Log ``env``, answer a waiting request, hand it to its subscribers.
+
+        Returns False, having delivered nothing, when a subscriber's backlog is full: then
+        :meth:`_dispatch_waiting` delivers it, waiting for room.
+        """
         self.event_log.record(env)
         cid = env.ctx.correlation_id
         if cid:
@@ -363,14 +377,19 @@ class Bus:
                 waiter.future.set_result(env)
         subs = self._subs.get(env.event_type)
         if not subs:
-            return
+            return True
         if len(subs) == 1:
-            sub = subs[0]
-            if not sub.try_offer(env):
-                await sub.offer(env)
+            return subs[0].try_offer(env)
+        return False  # fan-out: each subscriber gets its own copy, in _dispatch_waiting
+
+    async def _dispatch_waiting(self, env: Envelope) -> None:
+        subs = self._subs[env.event_type]
+        if len(subs) == 1:
+            await subs[0].offer(env)
             return
-        for i, sub in enumerate(subs):
-            e = env if i == 0 else _isolated(env)
+        # copy before the first delivery runs (eagerly) and mutates the original
+        copies = [env] + [_isolated(env) for _ in range(len(subs) - 1)]
+        for sub, e in zip(subs, copies, strict=True):
             if not sub.try_offer(e):
                 await sub.offer(e)
 
@@ -421,8 +440,31 @@ class Bus:
 
     def _work_finished(self) -> None:
         self._busy -= 1
-        if self._busy == 0 and self._idle is not None:
-            self._idle.set()
+        if self._busy == 0 and self._idle_waiters:
+            self._wake_idle()
+
+    def _wake_idle(self) -> None:
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no event is queued or being processed (chains included).
+
+        Returns False if that did not happen within ``timeout`` seconds. Tests use it to
+        wait for the effects of a ``publish``.
+        """
+        if self._busy == 0:
+            return True
+        fut: asyncio.Future[None] = self._loop_or_raise().create_future()
+        self._idle_waiters.append(fut)
+        try:
+            async with asyncio.timeout(timeout):
+                await fut
+        except TimeoutError:
+            return False
+        return True
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)

@@ -1,22 +1,23 @@
-"""Eager execution of coroutines: run until the first suspension, pay for a task only then.
+"""Eager execution: run until the first suspension, pay for a task or a timer only then.
 
 Most handlers finish without ever waiting (pure computation, cache hits). Running them
-synchronously inside the publisher's call, and creating a task or a timeout timer only when
-a coroutine actually suspends, is what keeps the bus close to direct awaits. This is the
-technique of ``asyncio.eager_task_factory`` (Python 3.12), usable on 3.11 too and also for
-a single await (:func:`run_with_timeout`).
+synchronously inside the publisher's call (eager tasks, Python 3.12+), and arming a timeout
+timer only when a coroutine actually suspends (:func:`run_with_timeout`, which stays inside
+the current task), is what keeps the bus close to direct awaits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import sys
 from collections.abc import Coroutine, Generator
 from typing import Any, TypeVar
 
 __all__ = ["Resume", "run_with_timeout", "start_eager"]
 
 T = TypeVar("T")
+
+_EAGER = sys.version_info >= (3, 12)
 
 
 class Resume:
@@ -62,17 +63,17 @@ async def _continue(coro: Coroutine[Any, Any, T], first: Any) -> T:
 def start_eager(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
 ) -> asyncio.Task[None] | None:
-    """Run ``coro`` now, in a copy of the current context, until it first suspends.
+    """Start ``coro`` as a task; on Python 3.12+ an eager one.
 
-    Returns None when it finished synchronously, else the task that carries on with it
-    (in the same context).
+    An eager task runs synchronously, as the current task, until it first suspends;
+    returns None when it already finished. (Driving a coroutine by hand instead would
+    leave ``asyncio.current_task()`` pointing at the publisher, which breaks
+    ``asyncio.timeout`` in user code, so on 3.11 the task is an ordinary one.)
     """
-    ctx = contextvars.copy_context()
-    try:
-        first = ctx.run(coro.send, None)
-    except StopIteration:
-        return None
-    return loop.create_task(_continue(coro, first), context=ctx)
+    if _EAGER:
+        task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        return None if task.done() else task
+    return loop.create_task(coro)
 
 
 async def run_with_timeout(coro: Coroutine[Any, Any, T], timeout: float) -> T:

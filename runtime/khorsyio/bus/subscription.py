@@ -1,10 +1,18 @@
-"""One handler's place on the bus: bounded concurrency, a bounded backlog, the run loop.
+"""One handler's place on the bus: bounded concurrency, a bounded backlog, the workers.
 
-Dispatch creates no task per event where it can avoid one: a free slot starts a worker
-task (an *eager* task on Python 3.12+, which runs synchronously until it first suspends,
-so a chain of handlers that never wait completes inside the publisher's call); a busy
-handler queues the event in its backlog, which the running workers drain without new
-tasks. A full backlog makes the publisher wait (backpressure); nothing is dropped.
+Dispatch creates no task per event where it can avoid one:
+
+- while a worker of the handler is running (or about to run), a new event joins the
+  backlog, which that worker drains in the same task: a flood of events costs one task
+  per batch, as an ``asyncio.Queue`` hand-off would;
+- a worker that finds its handler suspended (real I/O) hands the backlog to one more worker,
+  up to the handler's ``concurrency``: parallelism grows exactly when handlers wait;
+- an event of a request/reply chain starts its worker as an *eager* task (Python 3.12+),
+  which runs synchronously until it first suspends, so a chain of handlers that never wait
+  answers inside the requester's call;
+- a handler's timeout timer is armed only when its ``process`` actually suspends.
+
+A full backlog makes the publisher wait (backpressure); nothing is dropped.
 """
 
 from __future__ import annotations
@@ -68,6 +76,9 @@ class Subscription:
         self.in_process = cls.execution_mode == "process"
         self.stats: HandlerStats = bus.metrics.stats_for(self.name)
         self.inflight = 0
+        """Workers alive (running, scheduled to run, or waiting on the handler)."""
+        self.waiting = 0
+        """Workers whose handler is suspended; ``inflight - waiting`` will take backlog."""
         self.backlog: deque[Envelope] = deque()
         self._space_waiters: deque[asyncio.Future[None]] = deque()
         self._process = handler.process  # bound once
@@ -76,18 +87,36 @@ class Subscription:
 
     def try_offer(self, env: Envelope) -> bool:
         """Take ``env`` without waiting if there is room; False when the backlog is full."""
-        if self.inflight < self.concurrency:
-            self.inflight += 1
+        backlog = self.backlog
+        if self.inflight > self.waiting and len(backlog) < self.queue_size:
+            backlog.append(env)  # a worker is running or about to: it takes this one too
             self.bus._busy += 1
-            task = start_eager(self.bus._loop_or_raise(), self._run(env))
-            if task is not None:
-                self.bus._track(task)
             return True
-        if len(self.backlog) < self.queue_size:
-            self.backlog.append(env)
+        if self.inflight < self.concurrency:
+            self._start_worker(env, eager=bool(env.ctx.correlation_id))
+            self.bus._busy += 1
+            return True
+        if len(backlog) < self.queue_size:
+            backlog.append(env)
             self.bus._busy += 1
             return True
         return False
+
+    def _start_worker(self, env: Envelope, *, eager: bool) -> None:
+        self.inflight += 1
+        bus = self.bus
+        loop = bus._loop_or_raise()
+        task = start_eager(loop, self._run(env)) if eager else loop.create_task(self._run(env))
+        if task is not None:
+            bus._track(task)
+
+    def _handle_suspended(self) -> None:
+        """The calling worker's handler suspends: let another worker take the backlog."""
+        self.waiting += 1
+        if self.backlog and self.inflight == self.waiting and self.inflight < self.concurrency:
+            env = self.backlog.popleft()
+            self._wake_one()
+            self._start_worker(env, eager=False)
 
     async def offer(self, env: Envelope) -> None:
         """Take ``env``, waiting while the backlog is full (backpressure)."""
@@ -121,6 +150,7 @@ class Subscription:
         try:
             while True:
                 attempt = 1
+                out: Envelope | None
                 while True:  # attempts of one event
                     ctx = env.ctx
                     t0 = time.perf_counter()
@@ -129,10 +159,14 @@ class Subscription:
                         payload = env.payload
                         data = payload if type(payload) is self.input_type else self._input(env)
                         if self.in_process:
-                            async with asyncio.timeout(self.timeout):
-                                result = await bus._process_pool().run(
-                                    type(self.handler), data, ctx
-                                )
+                            self._handle_suspended()
+                            try:
+                                async with asyncio.timeout(self.timeout):
+                                    result = await bus._process_pool().run(
+                                        type(self.handler), data, ctx
+                                    )
+                            finally:
+                                self.waiting -= 1
                         else:
                             coro = self._process(data, ctx)
                             try:
@@ -140,10 +174,16 @@ class Subscription:
                             except StopIteration as stop:
                                 result = stop.value
                             else:  # it suspended: now it needs its timeout
-                                async with asyncio.timeout(self.timeout):
-                                    result = await Resume(coro, first)
-                        if type(result) is self.output_type and self.publishes:
-                            out: Envelope | None = Envelope(
+                                self._handle_suspended()
+                                try:
+                                    async with asyncio.timeout(self.timeout):
+                                        result = await Resume(coro, first)
+                                finally:
+                                    self.waiting -= 1
+                        if result is None:
+                            out = None
+                        elif type(result) is self.output_type and self.publishes:
+                            out = Envelope(
                                 event_type=self.publishes, payload=result, ctx=ctx.child(self.name)
                             )
                         else:
@@ -180,18 +220,25 @@ class Subscription:
                     policy = self.retry
                     if policy and failure.code in policy.retry_on and attempt < policy.attempts:
                         stats.retries += 1
-                        await asyncio.sleep(policy.delay(attempt))
+                        self._handle_suspended()
+                        try:
+                            await asyncio.sleep(policy.delay(attempt))
+                        finally:
+                            self.waiting -= 1
                         attempt += 1
                         continue
                     await bus._fail(
                         self, env, failure.code, failure.message, failure.details, attempt
                     )
                     break
-                bus._work_finished()
+                bus._busy -= 1
+                if not bus._busy and bus._idle_waiters:
+                    bus._wake_idle()
                 if not self.backlog:
                     return
                 env = self.backlog.popleft()
-                self._wake_one()
+                if self._space_waiters:
+                    self._wake_one()
         finally:
             self.inflight -= 1
 

@@ -1,0 +1,40 @@
+"""Contracts and handlers shared by the core tests (importable: process-mode needs that)."""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+
+from khorsyio import Context, Handler
+
+
+class UserIn(msgspec.Struct):
+    name: str = ""
+
+
+class UserOut(msgspec.Struct):
+    id: int = 0
+    name: str = ""
+
+
+class Tags(msgspec.Struct):
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class Num(msgspec.Struct):
+    n: int = 0
+
+
+class Pid(msgspec.Struct):
+    pid: int = 0
+    square: int = 0
+
+
+class SquareInProcess(Handler[Num, Pid]):
+    subscribes_to = "heavy.task"
+    publishes = "heavy.result"
+    execution_mode = "process"
+
+    async def process(self, data: Num, ctx: Context) -> Pid:
+        return Pid(pid=os.getpid(), square=data.n * data.n)

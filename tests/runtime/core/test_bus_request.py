@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import asyncio
+
+from khorsyio import Bus, Context, Handler
+
+from .contracts import UserIn, UserOut
+
+
+class CreateUser(Handler[UserIn, UserOut]):
+    subscribes_to = "user.create"
+    publishes = "user.created"
+
+    async def process(self, data: UserIn, ctx: Context) -> UserOut:
+        await asyncio.sleep(0)  # a real await: the reply comes later, through a task
+        return UserOut(id=7, name=data.name)
+
+
+async def test_request_returns_the_response_envelope(bus: Bus) -> None:
+    bus.register(CreateUser())
+    await bus.start()
+    result = await bus.request(
+        "user.create", UserIn(name="test"), response_type="user.created", source="http", user_id="u1", timeout=5.0
+    )
+    assert not result.is_error
+    assert result.decode(UserOut) == UserOut(id=7, name="test")
+    assert result.ctx.user_id == "u1"
+
+
+async def test_concurrent_requests_get_their_own_replies(bus: Bus) -> None:
+    bus.register(CreateUser())
+    await bus.start()
+    names = [f"n{i}" for i in range(200)]
+    results = await asyncio.gather(
+        *(bus.request("user.create", UserIn(name=n), response_type="user.created") for n in names)
+    )
+    assert [r.payload.name for r in results] == names
+
+
+async def test_request_times_out_with_code_timeout(bus: Bus) -> None:
+    class Never(Handler[UserIn, UserOut]):
+        subscribes_to = "user.create"
+        publishes = "user.other"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserOut:
+            return UserOut()
+
+    bus.register(Never())
+    await bus.start()
+    result = await bus.request("user.create", UserIn(), response_type="user.created", timeout=0.05)
+    assert result.is_error and result.error is not None
+    assert result.error.code == "timeout"
+    assert "user.created" in result.error.message
+
+
+async def test_an_error_anywhere_on_the_chain_answers_at_once(bus: Bus) -> None:
+    """The third handler fails: the request resolves with its error, not after the timeout."""
+
+    class A(Handler[UserIn, UserIn]):
+        subscribes_to = "a"
+        publishes = "b"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserIn:
+            await asyncio.sleep(0)
+            return data
+
+    class B(Handler[UserIn, UserIn]):
+        subscribes_to = "b"
+        publishes = "c"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserIn:
+            return data
+
+    class C(Handler[UserIn, UserOut]):
+        subscribes_to = "c"
+        publishes = "done"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserOut:
+            await asyncio.sleep(0)
+            raise RuntimeError("database is on fire")
+
+    for h in (A(), B(), C()):
+        bus.register(h)
+    await bus.start()
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    result = await bus.request("a", UserIn(name="x"), response_type="done", timeout=30.0)
+    assert loop.time() - t0 < 10  # resolved by the error, long before the 30 s timeout
+    assert result.is_error and result.error is not None
+    assert result.error.code == "handler_error"
+    assert result.error.message == "database is on fire"
+    assert result.error.source == "C"
+    assert result.error.trace_id == result.trace_id
+
+
+async def test_a_handler_timeout_answers_the_request_with_code_timeout(bus: Bus) -> None:
+    class Slow(Handler[UserIn, UserOut]):
+        subscribes_to = "slow"
+        publishes = "slow.done"
+        timeout = 0.05
+
+        async def process(self, data: UserIn, ctx: Context) -> UserOut:
+            await asyncio.sleep(10)
+            return UserOut()
+
+    bus.register(Slow())
+    await bus.start()
+    result = await bus.request("slow", UserIn(), response_type="slow.done", timeout=30.0)
+    assert result.error is not None and result.error.code == "timeout"
+    assert result.error.source == "Slow"
+
+
+async def test_request_to_an_event_nobody_handles(bus: Bus) -> None:
+    await bus.start()
+    result = await bus.request("nobody.home", UserIn(), timeout=5.0)
+    assert result.error is not None and result.error.code == "no_handler"
+
+
+async def test_default_response_type_is_event_dot_response(bus: Bus) -> None:
+    class Echo(Handler[UserIn, UserIn]):
+        subscribes_to = "echo"
+        publishes = "echo.response"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserIn:
+            return data
+
+    bus.register(Echo())
+    await bus.start()
+    result = await bus.request("echo", UserIn(name="hi"))
+    assert result.payload == UserIn(name="hi")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+import pytest
+
+from khorsyio import Bus, Context, Handler
+
+
+class HealthCheck(msgspec.Struct):
+    hits: list[int] = msgspec.field(default_factory=list)
+
+
+async def test_schedule_publishes_a_fresh_copy_every_interval() -> None:
+    seen: list[list[int]] = []
+    enough = asyncio.Event()
+
+    class Probe(Handler[HealthCheck, None]):
+        subscribes_to = "system.healthcheck"
+
+        async def process(self, data: HealthCheck, ctx: Context) -> None:
+            data.hits.append(1)  # mutating must not leak into the next tick
+            seen.append(list(data.hits))
+            assert ctx.source == "scheduler"
+            if len(seen) >= 3:
+                enough.set()
+
+    bus = Bus()
+    bus.register(Probe())
+    sched = bus.schedule("system.healthcheck", HealthCheck(), interval=0.01)
+    await bus.start()
+    await asyncio.wait_for(enough.wait(), 5)
+    await bus.stop()
+    assert seen[:3] == [[1], [1], [1]]
+    fired = sched.fired
+    await asyncio.sleep(0.05)
+    assert sched.fired == fired  # cancelled at shutdown
+
+
+def test_schedule_validates_its_arguments() -> None:
+    bus = Bus()
+    with pytest.raises(ValueError, match="interval must be > 0"):
+        bus.schedule("x", HealthCheck(), interval=0)
+    with pytest.raises(TypeError, match="must be a msgspec.Struct"):
+        bus.schedule("x", {"a": 1}, interval=1)  # type: ignore[arg-type]
