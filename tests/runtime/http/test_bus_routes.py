@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import pytest
+
+from khorsyio import App, BusRoute, Context, Domain, Envelope, Error, Handler, RegistrationError
+from khorsyio.settings import Settings
+from khorsyio.testing import TestClient
+
+from .conftest import UserIn, UserOut, make_app
+
+
+class Checked(msgspec.Struct):
+    name: str
+    age: int
+
+
+class Stored(msgspec.Struct):
+    id: int
+    name: str
+    age: int
+
+
+class UserQuery(msgspec.Struct):
+    id: int
+    verbose: bool = False
+
+
+def error(ctx: Context, event: str, code: str, message: str) -> Envelope:
+    """An error reply in the caller's chain (answers the waiting bus.request)."""
+    return Envelope(
+        event_type=f"{event}.error",
+        ctx=ctx,
+        error=Error(code=code, message=message, trace_id=ctx.trace_id),
+    )
+
+
+class CheckUser(Handler[UserIn, Checked]):
+    subscribes_to = "user.create"
+    publishes = "user.checked"
+
+    async def process(self, data: UserIn, ctx: Context) -> Checked | Envelope:
+        if data.name == "taken":
+            return error(ctx, "user.create", "exists", "name already taken")
+        if data.name == "boom":
+            raise RuntimeError("secret stack detail")
+        if data.name == "slow":
+            await asyncio.sleep(1.0)
+        return Checked(name=data.name.strip(), age=data.age)
+
+
+class StoreUser(Handler[Checked, Stored]):
+    subscribes_to = "user.checked"
+    publishes = "user.stored"
+
+    async def process(self, data: Checked, ctx: Context) -> Stored:
+        s = Stored(id=len(STORE) + 1, name=data.name, age=data.age)
+        STORE[s.id] = s
+        return s
+
+
+class PresentUser(Handler[Stored, UserOut]):
+    subscribes_to = "user.stored"
+    publishes = "user.created"
+
+    async def process(self, data: Stored, ctx: Context) -> UserOut:
+        return UserOut(id=data.id, name=data.name, age=data.age)
+
+
+class GetUser(Handler[UserQuery, UserOut]):
+    subscribes_to = "user.get"
+    publishes = "user.found"
+
+    async def process(self, data: UserQuery, ctx: Context) -> UserOut | Envelope:
+        s = STORE.get(data.id)
+        if s is None:
+            return error(ctx, "user.get", "not_found", f"user {data.id} not found")
+        return UserOut(id=s.id, name=s.name + ("!" if data.verbose else ""), age=s.age)
+
+
+STORE: dict[int, Stored] = {}
+
+ROUTES = [
+    BusRoute(
+        "POST",
+        "/users",
+        event="user.create",
+        reply="user.created",
+        body=UserIn,
+        response=UserOut,
+        status=201,
+        errors={"exists": 409},
+        timeout=0.3,
+        summary="Create a user",
+        tags=["users"],
+    ),
+    BusRoute(
+        "GET",
+        "/users/{id:int}",
+        event="user.get",
+        reply="user.found",
+        body=UserQuery,
+        response=UserOut,
+        tags=["users"],
+    ),
+]
+
+
+def bus_app(**kw: Any) -> App:
+    STORE.clear()
+    app = make_app(**kw)
+    for h in (CheckUser, StoreUser, PresentUser, GetUser):
+        app.register(h)
+    app.router.mount(ROUTES)
+    return app
+
+
+def test_bus_route_runs_the_handler_chain() -> None:
+    app = bus_app()
+    with TestClient(app) as c:
+        res = c.post("/users", json={"name": " ada ", "age": 36})
+        assert res.status_code == 201
+        assert res.json() == {"id": 1, "name": "ada", "age": 36}
+        assert c.get("/users/1").json() == {"id": 1, "name": "ada", "age": 36}
+        assert c.get("/users/1?verbose=true").json()["name"] == "ada!"
+    snap = app.bus.metrics.snapshot()
+    assert snap["CheckUser"]["processed"] == 1
+    assert snap["PresentUser"]["processed"] == 1
+
+
+def test_bus_route_errors_map_to_statuses(caplog: pytest.LogCaptureFixture) -> None:
+    with TestClient(bus_app()) as c:
+        res = c.post("/users", json={"name": "taken"})
+        assert (res.status_code, res.json()) == (
+            409,
+            {"error": "name already taken", "code": "exists"},
+        )
+        res = c.get("/users/42")
+        assert (res.status_code, res.json()) == (
+            404,
+            {"error": "user 42 not found", "code": "not_found"},
+        )
+        res = c.post("/users", json={"name": "boom"})
+        assert res.status_code == 500
+        assert res.json() == {"error": "internal error", "code": "internal"}
+        assert "secret" not in res.text
+        assert res.headers["x-trace-id"]
+        res = c.post("/users", json={"name": "slow"})
+        assert res.status_code == 504
+        assert res.json() == {"error": "the request timed out", "code": "timeout"}
+    assert any("POST /users failed: code=handler_error" in r.getMessage() for r in caplog.records)
+
+
+def test_bus_route_rejects_bad_input_before_the_bus() -> None:
+    app = bus_app()
+    with TestClient(app) as c:
+        res = c.post("/users", json={"age": 1})
+        assert (res.status_code, res.json()["code"]) == (422, "validation")
+        res = c.post("/users", content=b"nope", headers={"content-type": "application/json"})
+        assert res.status_code == 400
+        res = c.get("/users/1?verbose=maybe")
+        assert (res.status_code, res.json()["field"]) == (422, "$.verbose")
+        assert c.get("/users/abc").status_code == 404
+    assert "CheckUser" not in app.bus.metrics.snapshot() or (
+        app.bus.metrics.snapshot()["CheckUser"]["processed"] == 0
+    )
+
+
+def test_bus_route_without_a_subscriber_is_a_safe_500() -> None:
+    app = make_app()
+    app.router.add(BusRoute("POST", "/orphan", event="nobody.listens", reply="never"))
+    with TestClient(app) as c:
+        res = c.post("/orphan")
+    assert (res.status_code, res.json()) == (500, {"error": "internal error", "code": "internal"})
+
+
+def test_debug_shows_the_bus_error_message() -> None:
+    with TestClient(_debug_app()) as c:
+        res = c.post("/users", json={"name": "boom"})
+    assert res.status_code == 500
+    assert "secret stack detail" in res.json()["error"]
+
+
+def _debug_app() -> App:
+    from khorsyio.settings import ServerSettings
+
+    STORE.clear()
+    app = App(settings=Settings(server=ServerSettings(debug=True)))
+    for h in (CheckUser, StoreUser, PresentUser):
+        app.register(h)
+    app.router.mount(ROUTES[:1])
+    return app
+
+
+def test_bus_routes_in_the_graph_and_strict_startup() -> None:
+    app = App(settings=Settings(), strict=True)
+    for h in (CheckUser, StoreUser, PresentUser, GetUser):
+        app.register(h)
+    app.router.mount(ROUTES)
+    with TestClient(app) as c:
+        assert c.post("/users", json={"name": "x"}).status_code == 201
+    nodes = [n for n in app.graph_nodes() if n.kind == "route"]
+    assert [(n.name, n.produces, n.awaits, n.output_type) for n in nodes] == [
+        ("POST /users", ("user.create",), "user.created", UserIn),
+        ("GET /users/{id:int}", ("user.get",), "user.found", UserQuery),
+    ]
+    assert [p for p in app.check() if p.severity == "error"] == []
+
+
+def test_route_without_chain_is_a_graph_problem() -> None:
+    app = App(settings=Settings())
+    app.router.add(BusRoute("POST", "/x", event="x.do", reply="x.done", body=UserIn))
+    codes = {p.code for p in app.check()}
+    assert "no_path" in codes or "no_consumer" in codes
+
+
+def test_bus_routes_in_a_namespaced_domain() -> None:
+    class Greet(msgspec.Struct):
+        name: str = "world"
+
+    class Greeting(msgspec.Struct):
+        text: str
+
+    class SayHello(Handler[Greet, Greeting]):
+        subscribes_to = "greet"
+        publishes = "greeted"
+
+        async def process(self, data: Greet, ctx: Context) -> Greeting:
+            return Greeting(text=f"hello, {data.name}")
+
+    app = App(settings=Settings(), strict=True)
+    app.mount(
+        Domain(
+            namespace="hello",
+            handlers=[SayHello],
+            routes=[
+                BusRoute(
+                    "GET", "/hello", event="greet", reply="greeted", body=Greet, response=Greeting
+                )
+            ],
+        )
+    )
+    with TestClient(app) as c:
+        assert c.get("/hello?name=ada").json() == {"text": "hello, ada"}
+        assert c.get("/hello").json() == {"text": "hello, world"}
+    (node,) = [n for n in app.graph_nodes() if n.kind == "route"]
+    assert (node.produces, node.awaits) == (("hello.greet",), "hello.greeted")
+
+
+def test_bus_route_definition_errors() -> None:
+    with pytest.raises(RegistrationError, match="event must be a non-empty"):
+        BusRoute("POST", "/x", event="", reply="y")
+    with pytest.raises(RegistrationError, match="body must be a msgspec.Struct"):
+        BusRoute("POST", "/x", event="x", reply="y", body=dict)  # type: ignore[arg-type]
+    with pytest.raises(RegistrationError, match="status must be an HTTP status"):
+        BusRoute("POST", "/x", event="x", reply="y", errors={"exists": 1000})
