@@ -1,0 +1,215 @@
+"""``khorsyio check``: every wiring check on the spec and the contracts, without booting.
+
+Structural checks (unknown contracts, missing providers, duplicates, names) run here; the
+event-graph checks are :func:`khorsyio.graph.check_graph`, the very checks the app runs at
+startup, over the nodes of the spec. Each problem names the spec file, the key and the
+whole path through the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from khorsyio.graph import Node, check_graph, entry_path
+
+from khorsyio_gen.contracts import BUILTIN_PROVIDERS, Project
+from khorsyio_gen.graph_model import spec_nodes
+from khorsyio_gen.load import SPEC_FILE, key_parts, line_of
+from khorsyio_gen.names import default_id, is_valid_identifier, snake
+
+__all__ = ["STRUCTURAL", "Problem", "check_project", "errors"]
+
+Severity = Literal["error", "warning"]
+
+RESERVED = frozenset(
+    {"App", "BusRoute", "Context", "Domain", "Envelope", "Handler", "RetryPolicy", "Services"}
+)
+
+STRUCTURAL = frozenset(
+    {
+        "unknown_contract",
+        "ambiguous_contract",
+        "missing_provider",
+        "duplicate_handler",
+        "duplicate_id",
+        "duplicate_route",
+        "invalid_name",
+        "process_mode_deps",
+        "bad_payload",
+    }
+)
+"""Problems that stop ``khorsyio gen`` (the others are graph findings it only reports)."""
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    message: str
+    severity: Severity = "error"
+    file: str = SPEC_FILE
+    key: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{self.severity}: {where}:{key} {self.message}"
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+class _Checker:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.problems: list[Problem] = []
+        self.nodes, self.keys = spec_nodes(project)
+
+    def add(self, code: str, key: str, message: str, severity: Severity = "error") -> None:
+        line = line_of(self.project.spec_doc, key_parts(key)) if self.project.spec_doc else None
+        self.problems.append(
+            Problem(code=code, message=message, severity=severity, key=key, line=line)
+        )
+
+    def path(self, name: str) -> str:
+        return " → ".join(entry_path(self.nodes, name))
+
+    def contract(self, name: str | None, key: str, where: str) -> None:
+        if not name:
+            return
+        contracts = self.project.contracts
+        if name in self.project.ambiguous:
+            mods = ", ".join(sorted(self.project.ambiguous[name]))
+            self.add("ambiguous_contract", key, f"{where}: contract '{name}' is defined in {mods}")
+        elif name not in contracts:
+            known = ", ".join(sorted(contracts)) or "none"
+            self.add(
+                "unknown_contract",
+                key,
+                f"{where}: unknown contract '{name}' (contracts in "
+                f"{', '.join(self.project.spec.contracts)}: {known})",
+            )
+
+    def run(self) -> list[Problem]:
+        spec = self.project.spec
+        names: dict[str, str] = {}
+        ids: dict[str, str] = {}
+        modules: dict[str, str] = {}
+        used_providers: set[str] = set()
+        for dname, domain in spec.domains.items():
+            if not is_valid_identifier(dname):
+                self.add("invalid_name", f"domains.{dname}", f"'{dname}' is a Python keyword")
+            for hname, h in domain.handlers.items():
+                key = f"domains.{dname}.handlers.{hname}"
+                where = self.path(hname)
+                if hname in RESERVED or hname in self.project.contracts:
+                    what = "a contract" if hname in self.project.contracts else "reserved"
+                    self.add("invalid_name", key, f"handler name '{hname}' is {what}")
+                if hname in names:
+                    self.add(
+                        "duplicate_handler",
+                        key,
+                        f"handler '{hname}' is also declared at {names[hname]}",
+                    )
+                names.setdefault(hname, key)
+                hid = h.id or default_id(hname)
+                if hid in ids and ids[hid] != key:
+                    self.add("duplicate_id", key + ".id", f"id '{hid}' is also used by {ids[hid]}")
+                ids.setdefault(hid, key)
+                mod = f"{dname}/{snake(hname)}"
+                if mod in modules and modules[mod] != hname:
+                    self.add(
+                        "duplicate_handler",
+                        key,
+                        f"'{hname}' and '{modules[mod]}' share the module {snake(hname)}.py",
+                    )
+                modules.setdefault(mod, hname)
+                self.contract(h.input, key + ".input", where)
+                self.contract(h.output, key + ".output", where)
+                if h.output and not h.emits:
+                    self.add(
+                        "invalid_name",
+                        key + ".emits",
+                        f"{where}: an output contract needs an event to publish it ('emits')",
+                    )
+                for i, dep in enumerate(h.deps):
+                    used_providers.add(dep)
+                    dkey = f"{key}.deps[{i}]"
+                    if not is_valid_identifier(dep):
+                        self.add("invalid_name", dkey, f"'{dep}' is a Python keyword")
+                    elif dep not in self.project.providers:
+                        custom = ", ".join(sorted(spec.providers)) or "none"
+                        self.add(
+                            "missing_provider",
+                            dkey,
+                            f"{where} → dep '{dep}': no provider named '{dep}' (built-in: "
+                            f"{', '.join(sorted(BUILTIN_PROVIDERS))}; custom: {custom}); "
+                            "declare it under 'providers'",
+                        )
+                if h.execution_mode == "process" and h.deps:
+                    self.add(
+                        "process_mode_deps",
+                        key + ".deps",
+                        f"{where}: execution_mode 'process' handlers run in a worker process "
+                        "and take no dependencies",
+                    )
+            seen_routes: set[str] = set()
+            for i, r in enumerate(domain.routes):
+                key = f"domains.{dname}.routes[{i}]"
+                label = f"{r.method} {r.path}"
+                if label in seen_routes:
+                    self.add("duplicate_route", key, f"route '{label}' is declared twice")
+                seen_routes.add(label)
+                self.contract(r.body, key + ".body", label)
+                self.contract(r.response, key + ".response", label)
+                self._route_reply(label, key, r.reply, r.response)
+        for i, s in enumerate(spec.schedules):
+            key = f"schedules[{i}]"
+            self.contract(s.contract, key + ".contract", f"schedule {s.event}")
+            c = self.project.contracts.get(s.contract)
+            if c is not None:
+                try:
+                    msgspec.convert(s.payload, c.cls)
+                except msgspec.ValidationError as e:
+                    self.add("bad_payload", key + ".payload", f"not a valid {c.name}: {e}")
+        for i, pair in enumerate(spec.compatible):
+            for name in pair:
+                self.contract(name, f"compatible[{i}]", "compatible")
+        for name in sorted(set(spec.providers) - used_providers):
+            self.add(
+                "unused_provider", f"providers.{name}", f"provider '{name}' is unused", "warning"
+            )
+        self._graph()
+        return self.problems
+
+    def _route_reply(self, label: str, key: str, reply: str, response: str | None) -> None:
+        if not response:
+            return
+        for n in self.nodes:
+            if n.kind == "handler" and reply in n.produces and n.output_type is not None:
+                c = self.project.contracts.get(response)
+                if c is not None and n.output_type is not c.cls:
+                    out = getattr(n.output_type, "__name__", "?")
+                    self.add(
+                        "contract_mismatch",
+                        key + ".response",
+                        f"{self.path(n.name)} → {reply} → {label}: {n.name} answers '{reply}' "
+                        f"as {out} but the route responds with {response}",
+                    )
+
+    def _graph(self) -> None:
+        contracts = self.project.contracts
+        pairs = [
+            (contracts[a].cls, contracts[b].cls)
+            for a, b in self.project.spec.compatible
+            if a in contracts and b in contracts
+        ]
+        nodes: list[Node] = self.nodes
+        for gp in check_graph(nodes, allow_cycles=self.project.spec.allow_cycles, compatible=pairs):
+            self.add(gp.code, self.keys.get(gp.node, ""), gp.message, gp.severity)
+
+
+def check_project(project: Project) -> list[Problem]:
+    """Every problem of the project's spec and contracts, structural checks first."""
+    return _Checker(project).run()

@@ -1,0 +1,192 @@
+"""The ``khorsyio`` command."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from khorsyio_gen.errors import GenError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="khorsyio", description="khorsyio: the event-graph tool")
+    p.add_argument("--root", type=Path, default=Path("."), help="project directory (default .)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("gen", help="generate the wiring from khorsyio.yaml")
+    mode = gen.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 and list stale files")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    mode.add_argument("--dry-run", action="store_true", help="list changes, write nothing")
+    gen.add_argument(
+        "--prune", action="store_true", help="delete unedited files of removed handlers"
+    )
+    gsub = gen.add_subparsers(dest="gen_command")
+    h = gsub.add_parser("handler", help="add a handler to khorsyio.yaml, then generate")
+    h.add_argument("name")
+    h.add_argument("--domain", required=True)
+    h.add_argument("--on", required=True, help="the event it answers")
+    h.add_argument("--emits", help="the event it publishes")
+    h.add_argument("--input", required=True, help="input contract")
+    h.add_argument("--output", help="output contract")
+    h.add_argument("--deps", default="", help="comma-separated provider names")
+    h.add_argument("--id", help="stable id (default: the name in kebab-case)")
+
+    chk = sub.add_parser("check", help="check the spec and the contracts (no app boot)")
+    chk.add_argument("--format", choices=["text", "json"], default="text")
+
+    g = sub.add_parser("graph", help="export the event graph")
+    g.add_argument("--format", choices=["mermaid", "dot", "asyncapi"], default="mermaid")
+    g.add_argument("-o", "--output", type=Path, help="write to a file instead of stdout")
+
+    st = sub.add_parser("status", help="stubs, handlers without tests, drift")
+    st.add_argument("--format", choices=["text", "json"], default="text")
+
+    t = sub.add_parser("task", help="print the task card of a handler for an LLM")
+    t.add_argument("handler")
+    return p
+
+
+def _gen(args: argparse.Namespace) -> int:
+    from khorsyio_gen.gen import apply, generate
+
+    root: Path = args.root
+    if args.gen_command == "handler":
+        from khorsyio_gen.gen import _atomic_write
+        from khorsyio_gen.yaml_edit import add_handler
+
+        text = add_handler(
+            root,
+            args.name,
+            domain=args.domain,
+            on=args.on,
+            input=args.input,
+            emits=args.emits,
+            output=args.output,
+            deps=[d.strip() for d in args.deps.split(",") if d.strip()],
+            id=args.id,
+        )
+        _atomic_write(root / "khorsyio.yaml", text)
+        print(f"added {args.name} to khorsyio.yaml (domain {args.domain})")
+    out = generate(root, prune=args.prune)
+    for w in out.warnings:
+        print(str(w), file=sys.stderr)
+    for note in out.notes:
+        print(note)
+    changed = out.changed()
+    if args.check:
+        for rel in changed:
+            print(f"stale: {rel}")
+        for e in out.errors:
+            print(f"error: {e}", file=sys.stderr)
+        return 1 if changed or out.errors else 0
+    if args.diff or args.dry_run:
+        for rel in changed:
+            if args.dry_run:
+                print(("delete " if rel not in out.writes else "write ") + rel)
+                continue
+            path = out.root / rel
+            old = path.read_text(encoding="utf-8") if path.is_file() else ""
+            new = out.writes.get(rel, "")
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    f"a/{rel}",
+                    f"b/{rel}",
+                )
+            )
+        for e in out.errors:
+            print(f"error: {e}", file=sys.stderr)
+        return 1 if out.errors else 0
+    for rel in apply(out):
+        print(f"{'wrote' if rel in out.writes else 'deleted'} {rel}")
+    for e in out.errors:
+        print(f"error: {e}", file=sys.stderr)
+    return 1 if out.errors else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from khorsyio_gen.check import errors
+    from khorsyio_gen.gen import load
+
+    _, problems = load(args.root)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"ok": not errors(problems), "problems": msgspec.to_builtins(problems)}, indent=2
+            )
+        )
+    else:
+        for pr in problems:
+            print(str(pr))
+        n, w = len(errors(problems)), len(problems) - len(errors(problems))
+        print(f"{n} error(s), {w} warning(s)" if problems else "ok: the graph is consistent")
+    return 1 if errors(problems) else 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from khorsyio_gen.asyncapi import to_asyncapi
+    from khorsyio_gen.gen import load
+    from khorsyio_gen.graph_export import to_dot, to_mermaid
+
+    project, problems = load(args.root)
+    from khorsyio_gen.check import STRUCTURAL, errors
+
+    fatal = [p for p in errors(problems) if p.code in STRUCTURAL]
+    if fatal:
+        raise GenError("\n".join(str(p) for p in fatal))
+    if args.format == "mermaid":
+        text = to_mermaid(project)
+    elif args.format == "dot":
+        text = to_dot(project)
+    else:
+        doc = to_asyncapi(project, title=project.root.name)
+        text = json.dumps(doc, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from khorsyio_gen.status import project_status
+
+    st = project_status(args.root.resolve())
+    if args.format == "json":
+        print(json.dumps(msgspec.to_builtins(st), indent=2))
+    else:
+        sys.stdout.write(st.text())
+    return 0 if st.clean else 1
+
+
+def _task(args: argparse.Namespace) -> int:
+    from khorsyio_gen.task import task_card
+
+    sys.stdout.write(task_card(args.root, args.handler))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {"gen": _gen, "check": _check, "graph": _graph, "status": _status, "task": _task}
+    try:
+        return commands[args.command](args)
+    except GenError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""Errors the ``khorsyio`` command reports as clear messages (never as tracebacks)."""
+
+from __future__ import annotations
+
+__all__ = ["GenError", "SpecError"]
+
+
+class GenError(Exception):
+    """A problem the user must fix; ``str(error)`` is the whole message."""
+
+
+class SpecError(GenError):
+    """A problem in ``khorsyio.yaml`` or a contract module, naming file, key and expectation."""
+
+    def __init__(self, file: str, key: str, message: str, line: int | None = None) -> None:
+        self.file = file
+        self.key = key
+        self.line = line
+        self.detail = message
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")

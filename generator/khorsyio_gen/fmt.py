@@ -1,0 +1,44 @@
+"""Formatting generated text with ruff (isort fixes, then ``ruff format``), in one batch."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from khorsyio_gen.errors import GenError
+
+__all__ = ["RUFF_CONFIG", "format_texts", "ruff_bin"]
+
+RUFF_CONFIG = Path(__file__).with_name("ruff.toml")
+
+
+def ruff_bin() -> str:
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+    return str(find_ruff_bin())
+
+
+def _run(args: list[str]) -> None:
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if proc.returncode not in (0, 1):
+        raise GenError(f"ruff failed ({' '.join(args[1:3])}): {proc.stderr.strip()}")
+
+
+def format_texts(texts: dict[str, str]) -> dict[str, str]:
+    """Each Python text sorted (ruff's isort) and formatted; keys are relative paths."""
+    if not texts:
+        return {}
+    ruff = ruff_bin()
+    with tempfile.TemporaryDirectory(prefix="khorsyio-fmt-") as tmp:
+        root = Path(tmp)
+        for i, (name, text) in enumerate(texts.items()):
+            path = root / str(i) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        common = ["--config", str(RUFF_CONFIG), "--no-cache", "--quiet"]
+        _run([ruff, "check", *common, "--select", "I", "--fix-only", "--exit-zero", tmp])
+        _run([ruff, "format", *common, tmp])
+        return {
+            name: (root / str(i) / name).read_text(encoding="utf-8") for i, name in enumerate(texts)
+        }

@@ -1,0 +1,191 @@
+"""Loading ``khorsyio.yaml`` into :class:`~khorsyio_gen.spec.Spec`, with errors naming file,
+key path (and line) and what was expected."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+
+import msgspec
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from khorsyio_gen.errors import SpecError
+from khorsyio_gen.spec import Spec
+
+__all__ = ["SPEC_FILE", "key_parts", "line_of", "load_spec", "load_spec_text", "plain"]
+
+SPEC_FILE = "khorsyio.yaml"
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>.*)`)?$", re.S)
+
+
+def plain(node: Any) -> Any:
+    """ruamel's round-trip containers turned into plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    for kind in (bool, int, float, str):  # ruamel's ScalarFloat, ScalarInt... (bool first)
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _split_path(path: str) -> list[str | int | None]:
+    """``$.domains[...].routes[0].path`` -> ``["domains", None, "routes", 0, "path"]``.
+
+    ``None`` stands for a mapping key msgspec does not name (found by :func:`_locate`).
+    """
+    parts: list[str | int | None] = []
+    for token in re.findall(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]", path.removeprefix("$")):
+        name, index = token
+        if index == "...":
+            parts.append(None)
+        else:
+            parts.append(int(index) if index else name)
+    return parts
+
+
+def _strip(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return _strip(args[0])
+    return tp
+
+
+def _fails(value: Any, tp: Any) -> bool:
+    try:
+        msgspec.convert(value, tp)
+    except msgspec.ValidationError:
+        return True
+    return False
+
+
+def _locate(doc: Any, parts: list[str | int | None], bad_key: bool) -> list[str | int]:
+    """Name the mapping keys msgspec leaves out, by validating each candidate alone."""
+    out: list[str | int] = []
+    node, tp = doc, Spec
+    for i, p in enumerate(parts + ([None] if bad_key else [])):
+        tp = _strip(tp)
+        last_is_key = bad_key and i == len(parts)
+        if p is None and isinstance(node, dict) and get_origin(tp) is dict:
+            ktp, vtp = get_args(tp)
+            found = next(
+                (k for k, v in node.items() if (_fails(k, ktp) if last_is_key else _fails(v, vtp))),
+                None,
+            )
+            if found is None:
+                break
+            out.append(str(found))
+            node, tp = node[found], vtp
+        elif isinstance(p, int) and isinstance(node, list) and p < len(node):
+            out.append(p)
+            node, tp = node[p], (get_args(tp) or (Any,))[0]
+        elif isinstance(p, str) and isinstance(node, dict):
+            out.append(p)
+            hints = get_type_hints(tp, include_extras=True) if isinstance(tp, type) else {}
+            node, tp = node.get(p), hints.get(p, Any)
+        else:
+            break
+    return out
+
+
+def _dotted(parts: list[str | int]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+def line_of(doc: Any, parts: list[str | int]) -> int | None:
+    """1-based line of the key at ``parts`` (or of the deepest existing parent)."""
+    node, line = doc, None
+    for p in parts:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(p, int) and isinstance(node, list):
+                if lc is not None:
+                    line = lc.item(p)[0] + 1
+                node = node[p]
+            elif isinstance(node, dict) and p in node:
+                if lc is not None:
+                    line = lc.key(p)[0] + 1
+                node = node[p]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+_PATTERN_HELP = {
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "a Python identifier",
+    r"^[a-z_][a-z0-9_]*$": "a lower-case Python identifier",
+    r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$": (
+        "a dotted lower-case event name such as 'user.created'"
+    ),
+    r"^[A-Z][A-Za-z0-9]*$": "a CamelCase class name such as 'CreateUser'",
+    r"^/[A-Za-z0-9_\-./{}]*$": "a URL path starting with '/', such as '/users/{id}'",
+}
+
+
+def _expectation(msg: str) -> str:
+    for pattern, help_text in _PATTERN_HELP.items():
+        msg = msg.replace(f"`str` matching regex {pattern!r}", help_text)
+    msg = re.sub(r"`str` matching regex '\^\[A-Za-z_\].*:.*'", "'package.module:Name'", msg)
+    msg = msg.replace("Object contains unknown field", "unknown key")
+    msg = msg.replace("Object missing required field", "missing required key")
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, Any]:
+    """Parse ``text``; return the spec and the round-trip document (for line numbers)."""
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        col = f", column {mark.column + 1}" if mark is not None else ""
+        problem = e.problem or e.context or "invalid YAML"
+        raise SpecError(file, "", f"YAML syntax error{col}: {problem}", line) from None
+    except YAMLError as e:
+        raise SpecError(file, "", f"YAML error: {e}") from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise SpecError(file, "", "expected a mapping at the top level", 1)
+    try:
+        spec = msgspec.convert(plain(doc), Spec)
+    except msgspec.ValidationError as e:
+        m = _AT.match(str(e))
+        msg, path = (m.group("msg"), m.group("path") or "$") if m else (str(e), "$")
+        bad_key = path.startswith("key` in `")
+        parts = _locate(doc, _split_path(path.split("`")[-1] if bad_key else path), bad_key)
+        if bad_key and parts:
+            msg = f"invalid name {parts[-1]!r}: {msg}"
+        raise SpecError(
+            file, _dotted(parts) or "(top level)", _expectation(msg), line_of(doc, parts)
+        ) from None
+    return spec, doc
+
+
+def load_spec(root: Path) -> tuple[Spec, Any]:
+    path = root / SPEC_FILE
+    if not path.is_file():
+        raise SpecError(str(path), "", "not found: run khorsyio in a project with a khorsyio.yaml")
+    return load_spec_text(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
+
+
+def key_parts(key: str) -> list[str | int]:
+    """``domains.user.routes[0]`` -> ``["domains", "user", "routes", 0]``."""
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        parts.append(int(index) if index else name)
+    return parts

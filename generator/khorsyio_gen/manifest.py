@@ -1,0 +1,54 @@
+"""``app/_generated/manifest.json``: what the generator wrote last, keyed by stable handler id.
+
+It holds only what follows from the spec (hashes of fresh renderings, the imports it added),
+never hashes of files a person edits, so editing a ``process`` body does not make it stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+__all__ = ["MANIFEST", "HandlerEntry", "Manifest", "dump_manifest", "read_manifest"]
+
+MANIFEST = "app/_generated/manifest.json"
+
+
+class HandlerEntry(msgspec.Struct, kw_only=True):
+    name: str
+    domain: str
+    module: str
+    test: str
+    imports: list[tuple[str, str]] = []
+    doc: str = ""
+    """Hash of the class docstring generated last (replaced while unedited)."""
+    stub: str = ""
+    """Hash of the ``process`` stub body generated last."""
+    fresh: str = ""
+    """Hash of the module as a new file: a file still equal to it is unedited (--prune)."""
+    test_fresh: str = ""
+    orphan: bool = False
+
+
+class Manifest(msgspec.Struct, kw_only=True):
+    generator: str = "khorsyio-gen"
+    version: int = 1
+    files: list[str] = []
+    handlers: dict[str, HandlerEntry] = {}
+
+
+def read_manifest(root: Path) -> Manifest:
+    path = root / MANIFEST
+    if not path.is_file():
+        return Manifest()
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=Manifest)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return Manifest()
+
+
+def dump_manifest(m: Manifest) -> str:
+    data = msgspec.to_builtins(m)
+    data["handlers"] = dict(sorted(data["handlers"].items()))
+    return msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n"

@@ -1,0 +1,1 @@
+"""Renderers: the text ``khorsyio gen`` writes (formatted afterwards with ruff)."""

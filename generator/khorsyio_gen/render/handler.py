@@ -1,0 +1,176 @@
+"""A new handler module: wiring from the spec, a ``process`` stub and a docstring that tells
+an LLM everything it needs to fill it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from khorsyio_gen.contracts import Contract, Provider
+from khorsyio_gen.plan import HandlerPlan, Plan, neighbours
+from khorsyio_gen.render.imports import Imports, render_imports
+from khorsyio_gen.typefmt import fields_of, methods_of
+
+__all__ = [
+    "WIRING_ATTRS",
+    "handler_docstring",
+    "handler_imports",
+    "render_handler",
+    "stub_message",
+]
+
+WIRING_ATTRS = (
+    "subscribes_to",
+    "publishes",
+    "input_type",
+    "output_type",
+    "timeout",
+    "execution_mode",
+    "concurrency",
+    "queue_size",
+    "retry",
+)
+_WIDTH = 92  # docstring lines stay under the line length once indented
+
+
+def stub_message(h: HandlerPlan) -> str:
+    return f"{h.name}.process is not implemented yet: run `khorsyio task {h.name}`"
+
+
+def _out_type(h: HandlerPlan) -> str:
+    out = h.output.name if h.output else "None"
+    if len(h.emits) > 1:
+        return f"{out} | Envelope" if h.output else "Envelope | None"
+    return out
+
+
+def handler_imports(h: HandlerPlan) -> Imports:
+    needed: Imports = {("khorsyio", "Context"), ("khorsyio", "Handler")}
+    if h.spec.retry is not None:
+        needed.add(("khorsyio", "RetryPolicy"))
+    if len(h.emits) > 1:
+        needed.add(("khorsyio", "Envelope"))
+    for c in (h.input, h.output):
+        if c is not None:
+            needed.add((c.module, c.name))
+    for d in h.deps:
+        needed.add((d.type_module, d.type_name))
+    return needed
+
+
+def _wrap(text: str, indent: str = "", sub: str = "    ") -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + sub,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent]
+
+
+def _contract_lines(title: str, c: Contract) -> list[str]:
+    lines = [f"{title} ``{c.name}`` ({c.module}):"]
+    fields = fields_of(c.cls)
+    if not fields:
+        lines.append("    (no fields)")
+    for name, tp, default in fields:
+        lines += _wrap(f"{name}: {tp}" + (f" = {default}" if default else ""), "    ")
+    return lines
+
+
+def _dep_lines(d: Provider) -> list[str]:
+    lines = _wrap(f"self._{d.name}: {d.type_name} (from {d.type_module})", "    ")
+    for m in methods_of(d.cls):
+        lines += _wrap(m, "        ")
+    return lines
+
+
+def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
+    """The class docstring's lines (without quotes or indentation)."""
+    out = f"``{h.output.name}``" if h.output else "nothing"
+    first = f"Answer ``{h.spec.on}``"
+    first += f" with {out}, published as ``{h.spec.emits}``." if h.spec.emits else "."
+    lines = _wrap(first, "", "")
+    if h.spec.description:
+        lines += ["", *_wrap(h.spec.description, "", "")]
+    lines += ["", *_contract_lines("Input", h.input)]
+    if h.output is not None:
+        lines += _contract_lines("Output", h.output)
+    else:
+        lines.append("Output: nothing (return None).")
+    if len(h.emits) > 1:
+        lines += _wrap(
+            "Conditional routing: return an Envelope to publish one of "
+            + ", ".join(h.emits)
+            + " (data.forward(...) / Envelope.create(...)).",
+            "",
+        )
+    if h.deps:
+        lines.append("Dependencies:")
+        for d in h.deps:
+            lines += _dep_lines(d)
+    else:
+        lines.append("Dependencies: none.")
+    before, after = neighbours(plan, h)
+    lines.append("Comes from:")
+    lines += [
+        x for b in before or ["nothing yet (no producer in the graph)"] for x in _wrap(b, "    ")
+    ]
+    lines.append("Goes to:")
+    lines += [x for a in after or ["nothing"] for x in _wrap(a, "    ")]
+    lines.append(f"Test: python -m pytest {h.test}")
+    lines.append(f"Task card: khorsyio task {h.name}")
+    return lines
+
+
+def render_docstring(lines: list[str], indent: str = "    ") -> str:
+    lines = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in lines]
+    body = "\n".join((indent + line) if line else "" for line in lines[1:])
+    return (
+        f'{indent}"""{lines[0]}\n{body}\n{indent}"""\n'
+        if len(lines) > 1
+        else (f'{indent}"""{lines[0]}"""\n')
+    )
+
+
+def wiring_lines(h: HandlerPlan) -> list[str]:
+    s = h.spec
+    lines = [f"subscribes_to = {s.on!r}"]
+    if s.emits:
+        lines.append(f"publishes = {s.emits!r}")
+    if s.timeout is not None:
+        lines.append(f"timeout = {float(s.timeout)!r}")
+    if s.execution_mode != "main":
+        lines.append(f"execution_mode = {s.execution_mode!r}")
+    if s.concurrency is not None:
+        lines.append(f"concurrency = {s.concurrency!r}")
+    if s.queue_size is not None:
+        lines.append(f"queue_size = {s.queue_size!r}")
+    if s.retry is not None:
+        r = s.retry
+        args = [f"attempts={r.attempts}", f"backoff={float(r.backoff)!r}"]
+        if r.multiplier != 2.0:
+            args.append(f"multiplier={float(r.multiplier)!r}")
+        if r.max_backoff != 10.0:
+            args.append(f"max_backoff={float(r.max_backoff)!r}")
+        lines.append(f"retry = RetryPolicy({', '.join(args)})")
+    return [line.replace("'", '"') for line in lines]
+
+
+def render_handler(plan: Plan, h: HandlerPlan) -> str:
+    """A whole new handler module (before ruff formatting)."""
+    parts = [render_imports(handler_imports(h), ()), "", ""]
+    base = f"Handler[{h.input.name}, {h.output.name if h.output else 'None'}]"
+    parts.append(f"class {h.name}({base}):\n")
+    parts.append(render_docstring(handler_docstring(plan, h)))
+    parts.append("\n")
+    parts += [f"    {line}\n" for line in wiring_lines(h)]
+    if h.deps:
+        params = ", ".join(f"{d.name}: {d.type_name}" for d in h.deps)
+        parts.append(f"\n    def __init__(self, {params}) -> None:\n")
+        parts += [f"        self._{d.name} = {d.name}\n" for d in h.deps]
+    parts.append(
+        f"\n    async def process(self, data: {h.input.name}, ctx: Context) -> {_out_type(h)}:\n"
+    )
+    parts.append(f"        raise NotImplementedError({stub_message(h)!r})\n")
+    return "from __future__ import annotations\n\n" + "".join(parts)

@@ -1,0 +1,98 @@
+"""``khorsyio task HANDLER``: a self-contained task card for an LLM to fill one handler."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from khorsyio_gen.errors import GenError
+from khorsyio_gen.gen import load
+from khorsyio_gen.plan import build_plan, neighbours
+from khorsyio_gen.typefmt import fields_of, methods_of
+
+__all__ = ["task_card"]
+
+
+def _source(obj: object) -> str:
+    try:
+        return inspect.getsource(obj)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+def task_card(root: Path, name: str) -> str:
+    root = root.resolve()
+    project, _ = load(root)
+    plan = build_plan(project)
+    h = plan.by_name(name)
+    if h is None:
+        known = ", ".join(sorted(x.name for x in plan.handlers)) or "none"
+        raise GenError(f"no handler {name!r} in khorsyio.yaml (handlers: {known})")
+    module = root / h.path
+    code = (
+        module.read_text(encoding="utf-8")
+        if module.is_file()
+        else "(not generated yet: run khorsyio gen)"
+    )
+    test = root / h.test
+    test_code = test.read_text(encoding="utf-8") if test.is_file() else "(no test file)"
+    out = [f"# Task: implement {h.name}.process", ""]
+    out += [
+        f"`{h.name}` answers the event `{h.spec.on}`"
+        + (f" and publishes `{h.spec.emits}`." if h.spec.emits else "."),
+    ]
+    if h.spec.description:
+        out += ["", h.spec.description]
+    out += [
+        "",
+        "Change only the body of `process` (and add helpers, methods or imports if needed).",
+        "The class base, wiring attributes, `__init__` and the `process` signature come from",
+        "khorsyio.yaml: change the spec and run `khorsyio gen` instead of editing them.",
+        "",
+        f"## The module: {h.path}",
+        "",
+        "```python",
+        code.rstrip(),
+        "```",
+        "",
+        "## Contracts",
+    ]
+    for title, c in (("input", h.input), ("output", h.output)):
+        if c is None:
+            out += ["", f"{title}: none (`process` returns None)"]
+            continue
+        out += ["", f"{title}: `{c.name}` from `{c.module}`", ""]
+        out += [f"- `{n}: {t}`" + (f" (default {d})" if d else "") for n, t, d in fields_of(c.cls)]
+        src = _source(c.cls)
+        if src:
+            out += ["", "```python", src.rstrip(), "```"]
+    out += ["", "## Dependencies", ""]
+    if not h.deps:
+        out.append("none")
+    for d in h.deps:
+        out.append(f"- `self._{d.name}`: `{d.type_name}` from `{d.type_module}`")
+        out += [f"    - `{m}`" for m in methods_of(d.cls)]
+    before, after = neighbours(plan, h)
+    out += ["", "## In the graph", "", "Before:"]
+    out += [f"- {b}" for b in before] or ["- nothing yet"]
+    out += ["", "After:"]
+    out += [f"- {a}" for a in after] or ["- nothing"]
+    out += [
+        "",
+        f"## The test to make pass: {h.test}",
+        "",
+        "```python",
+        test_code.rstrip(),
+        "```",
+        "",
+        "## Check your work",
+        "",
+        "```sh",
+        f"python -m pytest {h.test}",
+        "khorsyio check",
+        "khorsyio gen --check",
+        "ruff check . && ruff format --check .",
+        "khorsyio status",
+        "```",
+    ]
+    return "\n".join(out) + "\n"
