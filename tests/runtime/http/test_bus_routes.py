@@ -253,7 +253,7 @@ def test_bus_routes_in_a_namespaced_domain() -> None:
 def test_bus_route_definition_errors() -> None:
     with pytest.raises(RegistrationError, match="event must be a non-empty"):
         BusRoute("POST", "/x", event="", reply="y")
-    with pytest.raises(RegistrationError, match="body must be a msgspec.Struct"):
+    with pytest.raises(RegistrationError, match=r"body must be a msgspec\.Struct"):
         BusRoute("POST", "/x", event="x", reply="y", body=dict)  # type: ignore[arg-type]
     with pytest.raises(RegistrationError, match="status must be an HTTP status"):
         BusRoute("POST", "/x", event="x", reply="y", errors={"exists": 1000})
