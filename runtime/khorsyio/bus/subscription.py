@@ -241,6 +241,8 @@ class Subscription:
                     self._wake_one()
         finally:
             self.inflight -= 1
+            if self._space_waiters:  # a freed slot is room too: else waiters can hang
+                self._wake_one()
 
     def _input(self, env: Envelope) -> Any:
         tp = self.input_type
