@@ -221,15 +221,14 @@ async def test_oversize_message_closes_that_connection(
 
 
 async def test_handler_failure_reaches_the_sender_without_details(serve_chat: ServeChat) -> None:
-    async with serve_chat() as s:
-        async with client(s.url) as c:
-            with pytest.raises(SocketRequestError) as ei:
-                await c.request("chat.boom", {"text": "x"}, "chat.reply")
-            assert ei.value.code == "handler_error"
-            assert "secret" not in ei.value.message
-            s.app.transport.report_errors = False
-            with pytest.raises(TimeoutError):
-                await c.request("chat.boom", {"text": "x"}, "chat.reply", timeout=0.5)
+    async with serve_chat() as s, client(s.url) as c:
+        with pytest.raises(SocketRequestError) as ei:
+            await c.request("chat.boom", {"text": "x"}, "chat.reply")
+        assert ei.value.code == "handler_error"
+        assert "secret" not in ei.value.message
+        s.app.transport.report_errors = False
+        with pytest.raises(TimeoutError):
+            await c.request("chat.boom", {"text": "x"}, "chat.reply", timeout=0.5)
 
 
 async def test_emit_to_one_client_and_to_all(serve_chat: ServeChat) -> None:

@@ -1,0 +1,125 @@
+"""The transport's wiring: allow-list in the graph, CORS from the App, routing, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from khorsyio import App, CorsConfig, Node, Settings
+from khorsyio.settings import WsSettings
+from khorsyio.ws.protocol import envelope_message, split_validation_error
+
+from .chat import build_app
+from .conftest import serve
+
+
+def test_allowed_events_are_websocket_producers_in_the_graph() -> None:
+    app = App(settings=Settings())
+    app.transport.allow("b.ev", "a.ev")
+    app.transport.allow("a.ev")
+    assert app.transport.graph_nodes() == [
+        Node(kind="websocket", name="ws event a.ev", produces=("a.ev",)),
+        Node(kind="websocket", name="ws event b.ev", produces=("b.ev",)),
+    ]
+    assert app.transport.allowed == {"a.ev", "b.ev"}
+    with pytest.raises(ValueError, match="event names"):
+        app.transport.allow("")
+
+
+async def test_strict_startup_needs_the_allow_list() -> None:
+    # the chat app is strict: without the allow-list, 'chat.msg' etc. have no producer
+    app, _ = build_app()
+    app.transport._allowed.clear()
+    with pytest.raises(Exception, match="no producer"):
+        await app.startup()
+
+
+def test_settings_reach_socketio() -> None:
+    app = App(settings=Settings(ws=WsSettings(max_message_size=1234, ping_interval=7.0)))
+    eio = app.transport.sio.eio
+    assert eio.max_http_buffer_size == 1234
+    assert eio.ping_interval == 7.0
+
+
+def test_ws_settings_from_the_environment() -> None:
+    s = Settings.load({"WS_MAX_MESSAGE_SIZE": "2048", "WS_RATE_LIMIT": "5"}, env_file=None)
+    assert s.ws.max_message_size == 2048
+    assert s.ws.rate_limit == 5.0
+
+
+@pytest.mark.parametrize(
+    ("cors", "origins", "credentials"),
+    [
+        (None, None, True),
+        (CorsConfig(), "*", False),
+        (CorsConfig(origins=["http://a.test"], credentials=True), ["http://a.test"], True),
+    ],
+)
+async def test_cors_follows_the_app(
+    cors: CorsConfig | None, origins: Any, credentials: bool
+) -> None:
+    app = App(cors, settings=Settings())
+    await app.transport.start()
+    assert app.transport.sio.eio.cors_allowed_origins == origins
+    assert app.transport.sio.eio.cors_credentials is credentials
+    await app.transport.stop()
+
+
+async def test_polling_handshake_cors_over_http() -> None:
+    app, _ = build_app()
+    app.cors = CorsConfig(origins=["http://good.test"])
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        ok = await http.get(
+            "/socket.io/?EIO=4&transport=polling", headers={"origin": "http://good.test"}
+        )
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "http://good.test"
+        assert ok.text.startswith("0{")
+        bad = await http.get(
+            "/socket.io/?EIO=4&transport=polling", headers={"origin": "http://evil.test"}
+        )
+        assert bad.status_code == 400
+
+
+async def test_other_paths_are_not_socketio() -> None:
+    app, _ = build_app()
+    sent: list[dict[str, Any]] = []
+
+    async def send(msg: dict[str, Any]) -> None:
+        sent.append(msg)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    await app.transport.asgi({"type": "websocket", "path": "/chat"}, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_protocol_helpers() -> None:
+    assert split_validation_error("Expected `int`, got `str` - at `$.n[1]`") == (
+        "Expected `int`, got `str`",
+        "$.n[1]",
+    )
+    assert split_validation_error("Object missing required field `text`") == (
+        "Object missing required field `text`",
+        "$",
+    )
+    from khorsyio import Envelope
+
+    from .chat import ChatOut
+
+    env = Envelope.create("chat.reply", ChatOut(text="x"), trace_id="t1")
+    assert envelope_message(env) == {
+        "event_type": "chat.reply",
+        "payload": {"text": "x", "by": ""},
+        "trace_id": "t1",
+    }
+
+
+async def test_reply_to_sender_without_a_websocket_sender() -> None:
+    from khorsyio import Envelope
+
+    app = App(settings=Settings())
+    assert await app.transport.reply_to_sender(Envelope.create("x", None)) is False
