@@ -117,12 +117,12 @@ class _Checker:
                 if hid in ids and ids[hid] != key:
                     self.add("duplicate_id", key + ".id", f"id '{hid}' is also used by {ids[hid]}")
                 ids.setdefault(hid, key)
-                mod = f"{dname}/{snake(hname)}"
+                mod = snake(hname)
                 if mod in modules and modules[mod] != hname:
                     self.add(
                         "duplicate_handler",
                         key,
-                        f"'{hname}' and '{modules[mod]}' share the module {snake(hname)}.py",
+                        f"'{hname}' and '{modules[mod]}' share the snake-case name {mod}",
                     )
                 modules.setdefault(mod, hname)
                 self.contract(h.input, key + ".input", where)

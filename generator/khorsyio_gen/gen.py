@@ -23,6 +23,7 @@ from khorsyio_gen.errors import GenError
 from khorsyio_gen.fmt import format_texts
 from khorsyio_gen.load import load_spec
 from khorsyio_gen.manifest import MANIFEST, HandlerEntry, Manifest, dump_manifest, read_manifest
+from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan, Plan, build_plan
 from khorsyio_gen.render.agents import render_block, splice_block
 from khorsyio_gen.render.handler import render_handler
@@ -30,6 +31,7 @@ from khorsyio_gen.render.samples import render_samples
 from khorsyio_gen.render.testfile import render_test
 from khorsyio_gen.render.wiring import (
     render_domain,
+    render_factories,
     render_package,
     render_registry,
     render_routes,
@@ -105,7 +107,10 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
         "app/_generated/__init__.py": render_package("Wiring of khorsyio.yaml."),
         "app/_generated/services.py": render_services(plan),
         "app/_generated/registry.py": render_registry(plan),
-        "app/_generated/samples.py": render_samples(plan.used_contracts()),
+        "app/_generated/samples.py": render_samples(
+            plan.used_contracts(), [(h.name, h.input) for h in plan.handlers]
+        ),
+        "app/_generated/handlers.py": render_factories(plan),
         "app/_generated/domains/__init__.py": render_package("Domain modules."),
     }
     for d in plan.domains:
@@ -236,8 +241,11 @@ def _plan_test(
             old_text,
             entry.module.removesuffix(".py").replace("/", "."),
             h.module,
-            entry.name,
-            h.name,
+            {
+                entry.name: h.name,
+                snake(entry.name): snake(h.name),
+                f"{snake(entry.name)}_input": f"{snake(h.name)}_input",
+            },
         )
         out.deletes.append(entry.test)
         out.notes.append(f"moved {entry.test} -> {h.test}")

@@ -8,9 +8,9 @@ __all__ = ["rename_in_test"]
 
 
 class _Rename(cst.CSTTransformer):
-    def __init__(self, old_mod: str, new_mod: str, old_name: str, new_name: str) -> None:
+    def __init__(self, old_mod: str, new_mod: str, names: dict[str, str]) -> None:
         self.old_mod, self.new_mod = old_mod, new_mod
-        self.old_name, self.new_name = old_name, new_name
+        self.names = names
 
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
@@ -23,13 +23,12 @@ class _Rename(cst.CSTTransformer):
         return updated_node.with_changes(module=cst.parse_expression(self.new_mod))
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        if original_node.value == self.old_name:
-            return updated_node.with_changes(value=self.new_name)
-        return updated_node
+        new = self.names.get(original_node.value)
+        return updated_node if new is None else updated_node.with_changes(value=new)
 
 
-def rename_in_test(source: str, old_mod: str, new_mod: str, old_name: str, new_name: str) -> str:
-    """``source`` importing ``new_name`` from ``new_mod`` instead of the old pair.
+def rename_in_test(source: str, old_mod: str, new_mod: str, names: dict[str, str]) -> str:
+    """``source`` importing from ``new_mod`` instead of ``old_mod``, with ``names`` renamed.
 
     A test that no longer parses is returned unchanged.
     """
@@ -37,4 +36,4 @@ def rename_in_test(source: str, old_mod: str, new_mod: str, old_name: str, new_n
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return source
-    return module.visit(_Rename(old_mod, new_mod, old_name, new_name)).code
+    return module.visit(_Rename(old_mod, new_mod, names)).code

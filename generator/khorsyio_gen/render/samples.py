@@ -6,13 +6,14 @@ import datetime as dt
 import decimal
 import enum
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from msgspec import inspect as mi
 
 from khorsyio_gen.contracts import Contract
-from khorsyio_gen.names import sample_fn
+from khorsyio_gen.names import sample_fn, snake
 from khorsyio_gen.render.imports import render_imports
 
 __all__ = ["render_samples", "sample_value"]
@@ -81,7 +82,7 @@ def _sample(c: Contract) -> Any:
     return value
 
 
-def render_samples(contracts: list[Contract]) -> str:
+def render_samples(contracts: list[Contract], inputs: Sequence[tuple[str, Contract]] = ()) -> str:
     pairs = {(c.module, c.name) for c in contracts}
     out = [HEADER, render_imports({("typing", "Any"), *pairs}, ["msgspec"]), "\n"]
     for c in contracts:
@@ -94,4 +95,8 @@ def render_samples(contracts: list[Contract]) -> str:
             out.append(f"    data: dict[str, Any] = {value!r}\n")
             out.append("    data.update(changes)\n")
             out.append(f"    return msgspec.convert(data, {c.name})\n")
+    for handler, c in inputs:
+        out.append(f"\n\ndef {snake(handler)}_input(**changes: Any) -> {c.name}:\n")
+        out.append(f'    """A valid input of ``{handler}`` (a ``{c.name}``)."""\n')
+        out.append(f"    return {sample_fn(c.name)}(**changes)\n")
     return "".join(out)

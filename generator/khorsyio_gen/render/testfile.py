@@ -3,7 +3,7 @@ fails with its "not implemented" message and never passes."""
 
 from __future__ import annotations
 
-from khorsyio_gen.names import sample_fn, snake
+from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.imports import Imports, render_imports
 
@@ -11,24 +11,16 @@ __all__ = ["render_test"]
 
 
 def render_test(h: HandlerPlan) -> str:
-    builtin = [d for d in h.deps if d.builtin]
-    custom = [d for d in h.deps if not d.builtin]
     imports: Imports = {
+        ("khorsyio", "App"),
         ("khorsyio", "Context"),
-        ("app._generated.samples", sample_fn(h.input.name)),
-        (h.module, h.name),
+        ("app._generated", "handlers"),
+        ("app._generated", "samples"),
+        ("app._generated.services", "build_services"),
     }
-    body: list[str] = []
-    if builtin:
-        imports.add(("khorsyio", "App"))
-        body.append("    app = App()\n")
-    if custom:
-        imports.add(("app._generated.services", "build_services"))
-        body.append("    services = build_services()\n")
-    args = ", ".join(f"{d.name}={d.expr}" for d in h.deps)
-    body.append(f"    handler = {h.name}({args})\n")
+    body = [f"    handler = handlers.{snake(h.name)}(App(), build_services())\n"]
     body.append(
-        f"    result = asyncio.run(handler.process({sample_fn(h.input.name)}(), Context()))\n"
+        f"    result = asyncio.run(handler.process(samples.{snake(h.name)}_input(), Context()))\n"
     )
     if h.output is not None and len(h.emits) <= 1:
         imports.add((h.output.module, h.output.name))

@@ -6,6 +6,7 @@ mypy in strict mode verify every dependency a handler receives.
 
 from __future__ import annotations
 
+from khorsyio_gen.names import snake
 from khorsyio_gen.plan import Plan, RoutePlan
 from khorsyio_gen.render.imports import Imports, render_imports
 
@@ -84,18 +85,32 @@ def render_routes(plan: Plan, domain: str) -> str:
     return "".join(out)
 
 
+def render_factories(plan: Plan) -> str:
+    """``app/_generated/handlers.py``: one typed factory per handler (tests use them too)."""
+    imports: Imports = {("khorsyio", "App"), ("app._generated.services", "Services")}
+    for h in plan.handlers:
+        imports.add((h.module, h.name))
+    out = [_doc("One factory per handler: the handler built with its dependencies.")]
+    out += [render_imports(imports)]
+    for h in plan.handlers:
+        args = ", ".join(f"{d.name}={d.expr}" for d in h.deps)
+        out.append(f"\n\ndef {snake(h.name)}(app: App, services: Services) -> {h.name}:\n")
+        out.append(f'    """``{h.name}`` ({h.domain}) with its dependencies."""\n')
+        out.append(f"    return {h.name}({args})\n")
+    return "".join(out)
+
+
 def render_domain(plan: Plan, domain: str) -> str:
     handlers = [h for h in plan.handlers if h.domain == domain]
     has_routes = any(r.domain == domain for r in plan.routes)
     imports: Imports = {
         ("khorsyio", "App"),
         ("khorsyio", "Domain"),
+        ("app._generated", "handlers"),
         ("app._generated.services", "Services"),
     }
     if has_routes:
         imports.add(("app._generated.routes", f"{domain} as {domain}_routes"))
-    for h in handlers:
-        imports.add((h.module, h.name))
     out = [
         _doc(f"The {domain} domain: its handlers, built with their dependencies."),
         render_imports(imports),
@@ -107,8 +122,7 @@ def render_domain(plan: Plan, domain: str) -> str:
     out.append(f"        name={domain!r},\n")
     out.append("        handlers=[\n")
     for h in handlers:
-        args = ", ".join(f"{d.name}={d.expr}" for d in h.deps)
-        out.append(f"            {h.name}({args}),\n")
+        out.append(f"            handlers.{snake(h.name)}(app, services),\n")
     out.append("        ],\n")
     out.append(
         f"        routes={domain}_routes.routes(),\n" if has_routes else "        routes=[],\n"
