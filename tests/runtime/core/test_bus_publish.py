@@ -33,11 +33,14 @@ async def test_a_returned_struct_is_published_with_the_context(bus: Bus) -> None
     bus.register(CreateUser())
     bus.register(rec)
     await bus.start()
-    await bus.publish("user.create", UserIn(name="test"), source="http", user_id="u1", extra={"role": "a"})
+    await bus.publish(
+        "user.create", UserIn(name="test"), source="http", user_id="u1", extra={"role": "a"}
+    )
     await bus.wait_idle(5)
     assert [d for d, _ in rec.seen] == [UserOut(id=1, name="test")]
     ctx = rec.seen[0][1]
-    assert ctx.user_id == "u1" and ctx.extra == {"role": "a"}
+    assert ctx.user_id == "u1"
+    assert ctx.extra == {"role": "a"}
     assert ctx.source == "CreateUser"  # the producing handler
 
 
@@ -65,7 +68,9 @@ async def test_context_propagates_along_a_chain_with_one_trace(bus: Bus) -> None
     await bus.publish("user.create", UserIn(name="x"), trace_id="trace-1", user_id="u9")
     await bus.wait_idle(5)
     assert end.ctx is not None
-    assert end.ctx.trace_id == "trace-1" and end.ctx.user_id == "u9" and end.ctx.source == "Step"
+    assert end.ctx.trace_id == "trace-1"
+    assert end.ctx.user_id == "u9"
+    assert end.ctx.source == "Step"
     types = [e["event_type"] for e in bus.event_log.recent(10, trace_id="trace-1")]
     assert types == ["user.create", "user.created", "user.welcomed"]
 
@@ -78,7 +83,9 @@ async def test_an_envelope_result_is_published_as_it_is(bus: Bus) -> None:
 
         async def process(self, data: UserIn, ctx: Context) -> Envelope:
             target = "user.admin" if data.name == "root" else "user.regular"
-            return Envelope(event_type=target, payload=UserOut(name=data.name), ctx=ctx.child("Route"))
+            return Envelope(
+                event_type=target, payload=UserOut(name=data.name), ctx=ctx.child("Route")
+            )
 
     got: list[str] = []
 
@@ -199,7 +206,8 @@ async def test_validation_error_of_an_input_is_an_error_envelope(bus: Bus) -> No
     await bus.start()
     await bus.publish(Envelope.create("user.create", {"name": 12}))
     await bus.wait_idle(5)
-    assert errors and errors[0].error is not None
+    assert errors
+    assert errors[0].error is not None
     assert errors[0].error.code == "validation"
     assert "$.name" in errors[0].error.message
 

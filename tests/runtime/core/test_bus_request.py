@@ -20,7 +20,12 @@ async def test_request_returns_the_response_envelope(bus: Bus) -> None:
     bus.register(CreateUser())
     await bus.start()
     result = await bus.request(
-        "user.create", UserIn(name="test"), response_type="user.created", source="http", user_id="u1", timeout=5.0
+        "user.create",
+        UserIn(name="test"),
+        response_type="user.created",
+        source="http",
+        user_id="u1",
+        timeout=5.0,
     )
     assert not result.is_error
     assert result.decode(UserOut) == UserOut(id=7, name="test")
@@ -48,7 +53,8 @@ async def test_request_times_out_with_code_timeout(bus: Bus) -> None:
     bus.register(Never())
     await bus.start()
     result = await bus.request("user.create", UserIn(), response_type="user.created", timeout=0.05)
-    assert result.is_error and result.error is not None
+    assert result.is_error
+    assert result.error is not None
     assert result.error.code == "timeout"
     assert "user.created" in result.error.message
 
@@ -86,7 +92,8 @@ async def test_an_error_anywhere_on_the_chain_answers_at_once(bus: Bus) -> None:
     t0 = loop.time()
     result = await bus.request("a", UserIn(name="x"), response_type="done", timeout=30.0)
     assert loop.time() - t0 < 10  # resolved by the error, long before the 30 s timeout
-    assert result.is_error and result.error is not None
+    assert result.is_error
+    assert result.error is not None
     assert result.error.code == "handler_error"
     assert result.error.message == "database is on fire"
     assert result.error.source == "C"
@@ -106,14 +113,16 @@ async def test_a_handler_timeout_answers_the_request_with_code_timeout(bus: Bus)
     bus.register(Slow())
     await bus.start()
     result = await bus.request("slow", UserIn(), response_type="slow.done", timeout=30.0)
-    assert result.error is not None and result.error.code == "timeout"
+    assert result.error is not None
+    assert result.error.code == "timeout"
     assert result.error.source == "Slow"
 
 
 async def test_request_to_an_event_nobody_handles(bus: Bus) -> None:
     await bus.start()
     result = await bus.request("nobody.home", UserIn(), timeout=5.0)
-    assert result.error is not None and result.error.code == "no_handler"
+    assert result.error is not None
+    assert result.error.code == "no_handler"
 
 
 async def test_default_response_type_is_event_dot_response(bus: Bus) -> None:

@@ -29,7 +29,8 @@ def test_explicit_attributes_win_over_type_arguments() -> None:
         async def process(self, data: Any, ctx: Context) -> None:
             return None
 
-    assert H.input_type is UserOut and H.output_type is UserOut
+    assert H.input_type is UserOut
+    assert H.output_type is UserOut
 
 
 def _register(cls: type[Any]) -> None:
@@ -40,7 +41,9 @@ def test_a_handler_without_process_is_refused() -> None:
     class NoProcess(Handler):
         subscribes_to = "a"
 
-    with pytest.raises(HandlerDefinitionError, match=r"NoProcess does not define 'async def process"):
+    with pytest.raises(
+        HandlerDefinitionError, match=r"NoProcess does not define 'async def process"
+    ):
         _register(NoProcess)
 
 
@@ -63,7 +66,9 @@ def test_a_non_struct_input_type_is_refused() -> None:
         async def process(self, data: Any, ctx: Context) -> None:
             return None
 
-    with pytest.raises(HandlerDefinitionError, match=r"BadInput.input_type must be a msgspec.Struct"):
+    with pytest.raises(
+        HandlerDefinitionError, match=r"BadInput.input_type must be a msgspec.Struct"
+    ):
         _register(BadInput)
 
 
@@ -106,5 +111,6 @@ async def test_a_handler_without_input_type_receives_the_envelope(bus: Bus) -> N
     await bus.start()
     await bus.publish("raw", UserIn(name="x"))
     await bus.wait_idle(5)
-    assert len(seen) == 1 and isinstance(seen[0], Envelope)
+    assert len(seen) == 1
+    assert isinstance(seen[0], Envelope)
     assert seen[0].payload == UserIn(name="x")

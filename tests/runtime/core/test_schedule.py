@@ -42,5 +42,5 @@ def test_schedule_validates_its_arguments() -> None:
     bus = Bus()
     with pytest.raises(ValueError, match="interval must be > 0"):
         bus.schedule("x", HealthCheck(), interval=0)
-    with pytest.raises(TypeError, match="must be a msgspec.Struct"):
+    with pytest.raises(TypeError, match=r"must be a msgspec\.Struct"):
         bus.schedule("x", {"a": 1}, interval=1)  # type: ignore[arg-type]

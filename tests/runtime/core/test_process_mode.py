@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from khorsyio import App, Context, Handler, Settings, WiringError
+
+from .contracts import Num, Pid, SquareInProcess
+
+
+async def test_a_process_handler_runs_in_another_process() -> None:
+    app = App(settings=Settings())
+    app.register(SquareInProcess)
+    await app.startup()
+    try:
+        result = await app.bus.request(
+            "heavy.task", Num(12), response_type="heavy.result", timeout=60
+        )
+    finally:
+        await app.shutdown()
+    assert not result.is_error, result.error
+    assert isinstance(result.payload, Pid)
+    assert result.payload.square == 144
+    assert result.payload.pid != os.getpid()
+
+
+async def test_a_process_handler_cannot_take_dependencies() -> None:
+    class NeedsDb(Handler[Num, Num]):
+        subscribes_to = "x"
+        execution_mode = "process"
+
+        def __init__(self, db: object) -> None:
+            self.db = db
+
+        async def process(self, data: Num, ctx: Context) -> Num:
+            return data
+
+    app = App(settings=Settings())
+    app.register(NeedsDb)
+    with pytest.raises(WiringError, match="take no constructor parameters"):
+        await app.startup()

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import asyncio
+
+from khorsyio import Bus, Context, Envelope, Handler, RetryPolicy
+
+from .contracts import Num
+
+
+class Flaky(Handler[Num, Num]):
+    subscribes_to = "flaky"
+    publishes = "flaky.done"
+    retry = RetryPolicy(attempts=3, backoff=0.001)
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    async def process(self, data: Num, ctx: Context) -> Num:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError(f"try {self.calls} failed")
+        return data
+
+
+async def test_a_retried_handler_succeeds_within_its_attempts() -> None:
+    bus = Bus()
+    h = Flaky(failures=2)
+    bus.register(h)
+    await bus.start()
+    result = await bus.request("flaky", Num(5), response_type="flaky.done", timeout=5)
+    assert result.payload == Num(5)
+    assert h.calls == 3
+    snap = bus.metrics.snapshot()["Flaky"]
+    assert snap["retries"] == 2
+    assert snap["errors"] == 2
+    assert len(bus.dead_letters) == 0
+    await bus.stop()
+
+
+async def test_exhausted_retries_land_in_the_dead_letters_and_can_be_replayed() -> None:
+    bus = Bus()
+    errors: list[Envelope] = []
+    bus.on_error(errors.append)
+    h = Flaky(failures=3)
+    bus.register(h)
+    await bus.start()
+    result = await bus.request("flaky", Num(7), response_type="flaky.done", timeout=5)
+    assert result.error is not None
+    assert result.error.message == "try 3 failed"
+    assert len(errors) == 1  # callbacks see the final failure once
+    [letter] = bus.dead_letters.list()
+    assert letter.handler == "Flaky"
+    assert letter.attempts == 3
+    assert letter.envelope.payload == Num(7)
+    assert bus.dead_letters.snapshot()[0]["code"] == "handler_error"
+
+    # the cause is fixed: replay delivers it again to the same handler
+    await bus.dead_letters.replay(letter.id)
+    await bus.wait_idle(5)
+    assert h.calls == 4
+    assert len(bus.dead_letters) == 0
+    assert [e["event_type"] for e in bus.event_log.recent(1)] == ["flaky.done"]
+    await bus.stop()
+
+
+async def test_a_validation_error_is_not_retried() -> None:
+    bus = Bus()
+    h = Flaky(failures=0)
+    bus.register(h)
+    await bus.start()
+    await bus.publish(Envelope.create("flaky", {"n": "not a number"}))
+    await bus.wait_idle(5)
+    assert h.calls == 0
+    [letter] = bus.dead_letters.list()
+    assert letter.error.code == "validation"
+    assert letter.attempts == 1
+    await bus.stop()
+
+
+async def test_async_error_callbacks_are_awaited_and_their_failures_contained() -> None:
+    bus = Bus()
+    seen: list[str] = []
+
+    async def record(env: Envelope) -> None:
+        await asyncio.sleep(0)
+        assert env.error is not None
+        seen.append(env.error.code)
+
+    def broken(env: Envelope) -> None:
+        raise RuntimeError("callback bug")
+
+    bus.on_error(broken)
+    bus.on_error(record)
+
+    class Boom(Handler[Num, None]):
+        subscribes_to = "boom"
+
+        async def process(self, data: Num, ctx: Context) -> None:
+            raise ValueError("boom")
+
+    bus.register(Boom())
+    await bus.start()
+    await bus.publish("boom", Num())
+    await bus.wait_idle(5)
+    assert seen == ["handler_error"]
+    await bus.stop()
+
+
+def test_dead_letter_store_is_bounded_and_says_so(caplog: object) -> None:
+    from khorsyio.bus.dead_letters import DeadLetterStore
+    from khorsyio.events import Error
+
+    async def redeliver(handler: str, env: Envelope) -> None:
+        return None
+
+    store = DeadLetterStore(2, redeliver)
+    for i in range(3):
+        store.add("H", Envelope.create("e", Num(i)), Error(code="x"), 1)
+    assert [d.envelope.payload.n for d in store.list()] == [1, 2]
+    assert store.evicted == 1
