@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from khorsyio.db import dsn as _dsn
 from khorsyio.db.base import Base
-from khorsyio.db.engine import build_engine, is_memory_sqlite
+from khorsyio.db.engine import build_engine, is_memory_sqlite, sqlite_args
 from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
 from khorsyio.db.sqltext import command_status, prepare
 from khorsyio.settings import DbSettings
@@ -74,6 +74,7 @@ class Database:
         self._tx: ContextVar[_Tx | None] = ContextVar(f"khorsyio.db.tx.{id(self)}", default=None)
         # An in-memory SQLite database lives in one connection that every caller shares.
         self._serial = asyncio.Lock() if is_memory_sqlite(self.url) else None
+        self._sqlite = self.backend == "sqlite"
 
     @classmethod
     def from_settings(cls, settings: DbSettings, *, configured: bool) -> Database:
@@ -175,6 +176,9 @@ class Database:
 
     # -- connections -----------------------------------------------------------------------
 
+    def _args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return sqlite_args(args) if self._sqlite else args
+
     def _serialized(self) -> contextlib.AbstractAsyncContextManager[Any]:
         return self._serial if self._serial is not None else contextlib.nullcontext()
 
@@ -248,7 +252,7 @@ class Database:
     async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
         """All rows, as dicts (an empty list for a statement that returns none)."""
         prepared = prepare(query)
-        params = prepared.params(args)
+        params = prepared.params(self._args(args))
         async with self._connection() as conn:
             result = await conn.execute(prepared.statement, params)
             if not result.returns_rows:
@@ -258,7 +262,7 @@ class Database:
     async def fetchrow(self, query: str, *args: Any) -> dict[str, Any] | None:
         """The first row as a dict, or ``None``."""
         prepared = prepare(query)
-        params = prepared.params(args)
+        params = prepared.params(self._args(args))
         async with self._connection() as conn:
             result = await conn.execute(prepared.statement, params)
             if not result.returns_rows:
@@ -269,7 +273,7 @@ class Database:
     async def fetchval(self, query: str, *args: Any, column: int | str = 0) -> Any:
         """One value of the first row (the first column unless ``column`` says), or ``None``."""
         prepared = prepare(query)
-        params = prepared.params(args)
+        params = prepared.params(self._args(args))
         async with self._connection() as conn:
             result = await conn.execute(prepared.statement, params)
             if not result.returns_rows:
@@ -282,7 +286,7 @@ class Database:
     async def execute(self, query: str, *args: Any) -> str:
         """Run a statement; return its status as asyncpg does (``"INSERT 0 1"``, ``"DELETE 3"``)."""
         prepared = prepare(query)
-        params = prepared.params(args)
+        params = prepared.params(self._args(args))
         async with self._connection() as conn:
             result = await conn.execute(prepared.statement, params)
             count = len(result.fetchall()) if result.returns_rows else result.rowcount
@@ -291,7 +295,7 @@ class Database:
     async def executemany(self, query: str, args: Iterable[Sequence[Any]]) -> None:
         """Run a statement once per argument tuple, in one transaction (like asyncpg's)."""
         prepared = prepare(query)
-        params = [prepared.params(tuple(a)) for a in args]
+        params = [prepared.params(self._args(tuple(a))) for a in args]
         if not params:
             return
         if self._tx.get() is None and self.backend == "postgresql":

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Date, DateTime, Numeric, Time, Uuid, event
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from khorsyio.db.dsn import backend_of
 
-__all__ = ["build_engine", "is_memory_sqlite"]
+__all__ = ["build_engine", "is_memory_sqlite", "sqlite_args"]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -65,3 +71,43 @@ def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float)
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+@lru_cache(maxsize=1)
+def _sqlite_processors() -> dict[type[Any], Callable[[Any], Any]]:
+    d = aiosqlite_dialect()
+    out: dict[type[Any], Callable[[Any], Any]] = {}
+    for py, sa_type in (
+        (datetime.datetime, DateTime()),
+        (datetime.date, Date()),
+        (datetime.time, Time()),
+        (decimal.Decimal, Numeric()),
+        (uuid.UUID, Uuid()),
+    ):
+        process = sa_type.dialect_impl(d).bind_processor(d)
+        if process is not None:
+            out[py] = process
+    return out
+
+
+def sqlite_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Facade arguments stored on SQLite the way the ORM stores them.
+
+    Datetimes, dates, times, decimals and UUIDs go through SQLAlchemy's own SQLite
+    processors, so a row written with ``db.execute(..., datetime(...))`` compares and
+    loads correctly through ORM models and the query helpers (and sqlite3's deprecated
+    default adapters are never used).
+    """
+    processors = _sqlite_processors()
+    kinds = tuple(processors)
+    if not any(isinstance(a, kinds) for a in args):
+        return args
+    return tuple(_sqlite_value(a, processors) if isinstance(a, kinds) else a for a in args)
+
+
+def _sqlite_value(value: Any, processors: dict[type[Any], Callable[[Any], Any]]) -> Any:
+    for t in type(value).__mro__:  # datetime before date
+        process = processors.get(t)
+        if process is not None:
+            return process(value)
+    return value

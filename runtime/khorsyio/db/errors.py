@@ -32,4 +32,5 @@ class QueryError(ClientError, ValueError):
     """
 
     status: int = 400
+    http_status: int = 400
     code: str = "bad_query"

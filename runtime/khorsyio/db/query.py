@@ -13,10 +13,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, inspect, select
+from sqlalchemy import Boolean, ColumnElement, Select, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapper
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from khorsyio.db.errors import QueryError
 from khorsyio.errors import ConfigError
@@ -156,8 +159,10 @@ def _condition(column: Any, op: str, value: Any, key: str) -> ColumnElement[bool
             raise QueryError(f"{key}: {op} applies to text fields only")
         if not isinstance(value, str):
             raise QueryError(f"{key}: expected a string, got {_show(value)}")
-        # autoescape: % and _ typed by the client match themselves, not any text
-        return getattr(column, op)(value, autoescape=True)  # type: ignore[no-any-return]
+        if op.startswith("i"):
+            # autoescape: % and _ typed by the client match themselves, not any text
+            return getattr(column, op)(value, autoescape=True)  # type: ignore[no-any-return]
+        return _CaseSensitiveMatch(column, op, value)
     if isinstance(value, (list, tuple, set, frozenset, dict)):
         raise QueryError(f"{key}: expected a single value, got {_show(value)}")
     v = _value(column, value, key)
@@ -174,6 +179,43 @@ def _condition(column: Any, op: str, value: Any, key: str) -> ColumnElement[bool
     if op == "gt":
         return column > v  # type: ignore[no-any-return]
     return column >= v  # type: ignore[no-any-return]  # gte
+
+
+class _CaseSensitiveMatch(ColumnElement[bool]):
+    """contains/startswith/endswith, case-sensitive on every backend.
+
+    PostgreSQL's LIKE is case-sensitive; SQLite's ignores ASCII case, so on SQLite the
+    match compiles to ``instr``/``substr`` comparisons instead.
+    """
+
+    __visit_name__ = "khorsyio_case_sensitive_match"
+    type = Boolean()
+    inherit_cache = False
+    _traverse_internals = [
+        ("portable", InternalTraversal.dp_clauseelement),
+        ("on_sqlite", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, op: str, value: str) -> None:
+        self.portable: ColumnElement[bool] = getattr(column, op)(value, autoescape=True)
+        if value == "":
+            self.on_sqlite: ColumnElement[bool] = column.is_not(None)
+        elif op == "contains":
+            self.on_sqlite = func.instr(column, value) > 0
+        elif op == "startswith":
+            self.on_sqlite = func.substr(column, 1, len(value)) == value
+        else:
+            self.on_sqlite = func.substr(column, -len(value)) == value
+
+
+@compiles(_CaseSensitiveMatch)
+def _compile_match(element: _CaseSensitiveMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.portable, **kw)
+
+
+@compiles(_CaseSensitiveMatch, "sqlite")
+def _compile_match_sqlite(element: _CaseSensitiveMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.on_sqlite, **kw)
 
 
 def apply_filters(

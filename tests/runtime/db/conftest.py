@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import DateTime, String, event
+from sqlalchemy import DateTime, String, event, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from khorsyio.db import Database
@@ -35,16 +35,16 @@ class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     age: Mapped[int | None]
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(server_default=true())
     email: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime(2024, 1, 1))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     _secret: Mapped[str | None] = mapped_column("secret", String(50))
 
 
 def pg_dsn() -> str:
     dsn = os.environ.get("KHORSYIO_TEST_PG_DSN")
     if not dsn:
-        pytest.fail("KHORSYIO_TEST_PG_DSN is not set: run `eval \"$(bash scripts/services.sh)\"`")
+        pytest.fail('KHORSYIO_TEST_PG_DSN is not set: run `eval "$(bash scripts/services.sh)"`')
     return dsn
 
 
@@ -68,9 +68,8 @@ async def make_db(backend: str, tmp_path: Path, **options: Any) -> tuple[Databas
 
     @event.listens_for(db.engine.sync_engine, "connect")
     def _search_path(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f'set search_path to "{schema}"')
-        cursor.close()
+        # straight on the asyncpg connection: outside any transaction, so it sticks
+        dbapi_connection.run_async(lambda c: c.execute(f'set search_path to "{schema}"'))
 
     return db, schema
 

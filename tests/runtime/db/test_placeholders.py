@@ -48,10 +48,15 @@ def test_translation_is_cached() -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [((), "expects 2 argument(s) ($1..$2), got 0"), ((1, 2, 3), "expects 2 argument(s) ($1..$2), got 3")],
+    [
+        ((), "expects 2 argument(s) ($1..$2), got 0"),
+        ((1, 2, 3), "expects 2 argument(s) ($1..$2), got 3"),
+    ],
 )
 def test_wrong_argument_count_is_a_clear_error(args: tuple[int, ...], message: str) -> None:
-    with pytest.raises(PlaceholderError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+    with pytest.raises(
+        PlaceholderError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")
+    ):
         prepare("select $1, $2").params(args)
     assert issubclass(PlaceholderError, ValueError)
 
@@ -76,7 +81,11 @@ def test_gaps_and_zero_are_refused() -> None:
         ("values (1), (2)", 2, "SELECT 2"),
         ("create table t (a int)", -1, "CREATE TABLE"),
         ("create unique index i on t (a)", -1, "CREATE INDEX"),
-        ("create or replace function f() returns int as $$ select 1 $$ language sql", -1, "CREATE FUNCTION"),
+        (
+            "create or replace function f() returns int as $$ select 1 $$ language sql",
+            -1,
+            "CREATE FUNCTION",
+        ),
         ("drop table if exists t", -1, "DROP TABLE"),
         ("create materialized view v as select 1", -1, "CREATE MATERIALIZED VIEW"),
         ("truncate t", -1, "TRUNCATE TABLE"),
