@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
             text = _read(root, rel) if rel else None
             if rel and text is not None:
                 sources[h.id] = (rel, text)
-                batch[f"orig/{rel}"] = text
+                if _parses(text):  # an unparsable module is reported by the merge below
+                    batch[f"orig/{rel}"] = text
                 break
     formatted = format_texts(batch)
     for rel in owned:
@@ -176,7 +178,7 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
                 continue
             if result.is_stub:
                 out.stubs.append(h.name)
-            clean = formatted[f"orig/{rel}"] == text
+            clean = formatted.get(f"orig/{rel}") == text
             if clean and result.code != text:
                 merged[h.path] = result.code
             else:
@@ -207,6 +209,14 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     out.writes[MANIFEST] = dump_manifest(new)
     out.deletes = sorted(set(out.deletes) - set(out.writes))
     return out
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _adopt(old: Manifest, plan: Plan) -> None:

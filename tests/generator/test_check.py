@@ -1,0 +1,175 @@
+"""``khorsyio check``: wiring checks on spec + contracts, clear errors, exit codes, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import SPEC, edit
+
+
+def test_clean_project_exits_0(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(project, "check")
+    assert r.code == 0, r.out + r.err
+    assert "ok" in r.out
+
+
+def _problems(cli, root: Path) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    r = cli(root, "check", "--format", "json")
+    data = json.loads(r.out)
+    assert data["ok"] is (r.code == 0)
+    problems: list[dict[str, object]] = data["problems"]
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "key", "words"),
+    [
+        (
+            "input: UserIn\n        output: UserOut",
+            "input: UserInn\n        output: UserOut",
+            "unknown_contract",
+            "domains.user.handlers.CreateUser.input",
+            ["unknown contract 'UserInn'", "UserIn", "POST /users → user.create → CreateUser"],
+        ),
+        (
+            "deps: [mailer]",
+            "deps: [mailr]",
+            "missing_provider",
+            "domains.user.handlers.SendWelcome.deps[0]",
+            [
+                "POST /users → user.create → CreateUser → user.created → SendWelcome → dep 'mailr'",
+                "no provider named 'mailr'",
+            ],
+        ),
+        (
+            "        input: UserOut\n        deps: [mailer]",
+            "        input: UserCreated\n        deps: [mailer]",
+            "contract_mismatch",
+            "domains.user.handlers.SendWelcome",
+            ["CreateUser publishes 'user.created' as UserOut but SendWelcome expects UserCreated"],
+        ),
+        (
+            "      SendWelcome:\n        id: send-welcome",
+            "      CreateUser:\n        id: send-welcome",
+            "duplicate key",
+            "",
+            [],
+        ),
+        (
+            "on: user.created\n",
+            "on: user.welcome\n",
+            "no_producer",
+            "domains.user.handlers.SendWelcome",
+            ["event 'user.welcome' has no producer"],
+        ),
+        (
+            "deps: [db, mailer]",
+            "deps: [db, mailer, import]",
+            "invalid_name",
+            "domains.user.handlers.CreateUser.deps[2]",
+            ["'import' is a Python keyword"],
+        ),
+    ],
+)
+def test_each_wiring_error_names_the_path(  # type: ignore[no-untyped-def]
+    project: Path, cli, old: str, new: str, code: str, key: str, words: list[str]
+) -> None:
+    edit(project / "khorsyio.yaml", old, new)
+    r = cli(project, "check")
+    assert r.code == 1
+    assert "Traceback" not in r.out + r.err
+    if code == "duplicate key":  # YAML itself refuses duplicate keys
+        assert "duplicate key" in r.err
+        assert "khorsyio.yaml:" in r.err
+        return
+    problems = [p for p in _problems(cli, project) if p["code"] == code]
+    assert problems, r.out
+    p = problems[0]
+    assert p["key"] == key
+    assert p["file"] == "khorsyio.yaml"
+    assert isinstance(p["line"], int)
+    for w in words:
+        assert w in str(p["message"]), p["message"]
+    assert f"khorsyio.yaml:{p['line']}: {key}:" in r.out
+
+
+def test_duplicate_handler_across_domains(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    spec = SPEC + (
+        "  billing:\n    handlers:\n      SendWelcome:\n        id: other\n"
+        "        on: user.created\n        input: UserOut\n"
+    )
+    (project / "khorsyio.yaml").write_text(spec)
+    problems = _problems(cli, project)
+    dup = [p for p in problems if p["code"] == "duplicate_handler"]
+    assert dup
+    assert dup[0]["key"] == "domains.billing.handlers.SendWelcome"
+    assert "also declared at domains.user.handlers.SendWelcome" in str(dup[0]["message"])
+
+
+def test_duplicate_id(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "id: send-welcome", "id: create-user")
+    codes = {p["code"] for p in _problems(cli, project)}
+    assert "duplicate_id" in codes
+
+
+def test_unused_provider_is_a_warning(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "deps: [mailer]", "deps: []")
+    edit(project / "khorsyio.yaml", "deps: [db, mailer]", "deps: [db]")
+    r = cli(project, "check")
+    assert r.code == 0
+    assert "warning" in r.out
+    assert "provider 'mailer' is unused" in r.out
+
+
+def test_route_waiting_for_an_unreachable_reply(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "reply: user.created", "reply: user.done")
+    problems = _problems(cli, project)
+    no_path = [p for p in problems if p["code"] == "no_path"]
+    assert no_path
+    assert no_path[0]["key"] == "domains.user.routes[0]"
+    assert "POST /users waits for 'user.done'" in str(no_path[0]["message"])
+
+
+def test_route_response_must_match_reply_contract(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "response: UserOut", "response: UserCreated")
+    problems = _problems(cli, project)
+    bad = [p for p in problems if p["code"] == "contract_mismatch"]
+    assert bad
+    assert bad[0]["key"] == "domains.user.routes[0].response"
+
+
+def test_contract_module_that_fails_to_import(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (project / "app/contracts/broken.py").write_text("import msgspec\n\nx = 1 / 0\n")
+    r = cli(project, "check")
+    assert r.code == 1
+    assert "app/contracts/broken.py:3" in r.err
+    assert "ZeroDivisionError" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_contract_module_with_syntax_error(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (project / "app/contracts/broken.py").write_text("class (:\n")
+    r = cli(project, "check")
+    assert r.code == 1
+    assert "app/contracts/broken.py:1" in r.err
+
+
+def test_handler_modules_are_never_imported(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    handler = project / "app/domains/user/handlers/create_user.py"
+    edit(handler, "raise NotImplementedError(", "raise SystemExit(1)\n        raise NotImplementedError(")
+    (project / "app/domains/user/handlers/__init__.py").write_text("raise RuntimeError('boom')\n")
+    assert cli(project, "check").code == 0
+    assert cli(project, "gen").code == 0
+    assert cli(project, "gen", "--check").code == 0
+
+
+def test_missing_provider_module(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "app.services.mailer:Mailer", "app.services.nope:Mailer")
+    r = cli(project, "check")
+    assert r.code == 1
+    assert "providers.mailer.type" in r.err
+    assert "'app.services.nope' not found" in r.err
