@@ -93,8 +93,8 @@ class Subscription:
             self.bus._busy += 1
             return True
         if self.inflight < self.concurrency:
+            self.bus._busy += 1  # before the start: an eager worker may finish right away
             self._start_worker(env, eager=bool(env.ctx.correlation_id))
-            self.bus._busy += 1
             return True
         if len(backlog) < self.queue_size:
             backlog.append(env)

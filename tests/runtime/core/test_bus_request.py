@@ -137,3 +137,53 @@ async def test_default_response_type_is_event_dot_response(bus: Bus) -> None:
     await bus.start()
     result = await bus.request("echo", UserIn(name="hi"))
     assert result.payload == UserIn(name="hi")
+
+
+async def test_wait_idle_sees_the_end_of_a_request_chain(bus: Bus) -> None:
+    """A chain that completes inside the request (eagerly) leaves the bus idle."""
+
+    class Echo(Handler[UserIn, UserIn]):
+        subscribes_to = "e"
+        publishes = "e.response"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserIn:
+            return data
+
+    bus.register(Echo())
+    await bus.start()
+    await bus.request("e", UserIn())
+    assert bus.in_flight == 0
+    assert await bus.wait_idle(1)
+    await bus.publish("e", UserIn())
+    assert await bus.wait_idle(1)
+    assert bus.in_flight == 0
+
+
+async def test_wait_idle_is_not_fooled_by_an_eager_chain_finishing_first(bus: Bus) -> None:
+    release = asyncio.Event()
+
+    class Slow(Handler[UserIn, None]):
+        subscribes_to = "slow"
+
+        async def process(self, data: UserIn, ctx: Context) -> None:
+            await release.wait()
+
+    class Echo(Handler[UserIn, UserIn]):
+        subscribes_to = "e"
+        publishes = "e.response"
+
+        async def process(self, data: UserIn, ctx: Context) -> UserIn:
+            return data
+
+    bus.register(Slow())
+    bus.register(Echo())
+    await bus.start()
+    await bus.publish("slow", UserIn())
+    await asyncio.sleep(0)
+    idle = asyncio.create_task(bus.wait_idle(5))
+    await asyncio.sleep(0)
+    await bus.request("e", UserIn())
+    await asyncio.sleep(0.01)
+    assert not idle.done()  # the slow event is still in flight
+    release.set()
+    assert await idle
