@@ -160,7 +160,11 @@ def test_contract_module_with_syntax_error(project: Path, cli) -> None:  # type:
 def test_handler_modules_are_never_imported(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
     assert cli(project, "gen").code == 0
     handler = project / "app/domains/user/handlers/create_user.py"
-    edit(handler, "raise NotImplementedError(", "raise SystemExit(1)\n        raise NotImplementedError(")
+    edit(
+        handler,
+        "raise NotImplementedError(",
+        "raise SystemExit(1)\n        raise NotImplementedError(",
+    )
     (project / "app/domains/user/handlers/__init__.py").write_text("raise RuntimeError('boom')\n")
     assert cli(project, "check").code == 0
     assert cli(project, "gen").code == 0
