@@ -44,6 +44,7 @@ class Calls:
         self.wiped = 0
         self.worked: list[int] = []
         self.gate = asyncio.Event()
+        self.work_started = asyncio.Event()
 
 
 class Shout(Handler[ChatIn, ChatOut]):
@@ -135,6 +136,7 @@ class SlowWork(Handler[Work, ChatOut]):
         self._calls = calls
 
     async def process(self, data: Work, ctx: Context) -> ChatOut:
+        self._calls.work_started.set()
         await self._calls.gate.wait()
         self._calls.worked.append(data.n)
         return ChatOut(text=str(data.n))

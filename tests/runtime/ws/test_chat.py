@@ -245,3 +245,25 @@ async def test_emit_to_one_client_and_to_all(serve_chat: ServeChat) -> None:
             assert (await asyncio.wait_for(qa.get(), 10)) == {"text": "all"}
             assert (await asyncio.wait_for(qb.get(), 10)) == {"text": "all"}
             assert qb.empty()
+
+
+async def test_ack_tells_accepted_or_refused(serve_chat: ServeChat) -> None:
+    async with serve_chat() as s, client(s.url) as c:
+        ok = await c._sio.call(
+            "event", {"event_type": "chat.msg", "payload": {"text": "a"}, "trace_id": "k1"}
+        )
+        assert ok == {"event_type": "chat.msg", "trace_id": "k1"}
+        refused = await c._sio.call("event", {"event_type": "nope", "payload": {}})
+        assert refused["code"] == "forbidden_event"
+
+
+async def test_request_fails_when_the_server_drops_the_client(serve_chat: ServeChat) -> None:
+    async with serve_chat() as s:
+        c = client(s.url)
+        await c.connect()
+        pending = asyncio.create_task(c.request("work.do", {"n": 1}, "work.done", timeout=10))
+        await asyncio.wait_for(s.calls.work_started.wait(), 10)
+        await s.app.transport.disconnect(c.sid or "")
+        with pytest.raises(ConnectionError):
+            await pending
+        s.calls.gate.set()
