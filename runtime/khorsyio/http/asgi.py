@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, cast
 
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.errors import client_error_of
@@ -124,7 +125,17 @@ class HttpApp:
             else:
                 if method in BODY_METHODS:
                     req.check_content_length()
-                await route.invoke(req, req.send)
+                if route.plain:  # inlined Route.invoke: the hot path
+                    plain = cast(Route, route)
+                    result = plain.handler(req, req.send)
+                    if result is not None and (
+                        type(result) is CoroutineType or inspect.isawaitable(result)
+                    ):
+                        result = await result
+                    if not req.status:
+                        await plain.finish(req, result)
+                else:
+                    await route.invoke(req, req.send)
         except Exception as e:
             await self._on_error(req, e)
         if hooks:

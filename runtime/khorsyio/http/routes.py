@@ -52,6 +52,8 @@ class BaseRoute:
     """What the router needs from a route: method, path, parsed segments, ``invoke``."""
 
     kind = "base"
+    plain = False
+    """A plain ``handler(req, send)`` route (the HTTP app inlines its call)."""
 
     def __init__(
         self,
@@ -183,6 +185,7 @@ class Route(BaseRoute):
             )
         self.handler = handler
         self.typed = body is not None or response is not None
+        self.plain = not self.typed
         if not self.description and handler.__doc__ and self.typed:
             self.description = inspect.cleandoc(handler.__doc__)
 
@@ -202,9 +205,13 @@ class Route(BaseRoute):
         if result is not None and inspect.isawaitable(result):
             result = await result
         if not req.status:
-            if result is None:
-                raise RuntimeError(f"{self.label}: the handler returned without sending a response")
-            await Response.json(send, result, self.status)
+            await self.finish(req, result)
+
+    async def finish(self, req: Request, result: Any) -> None:
+        """After a plain handler that sent nothing: send what it returned, as JSON."""
+        if result is None:
+            raise RuntimeError(f"{self.label}: the handler returned without sending a response")
+        await Response.json(req.send, result, self.status)
 
 
 DEFAULT_BUS_ERRORS: Mapping[str, int] = {
