@@ -18,7 +18,6 @@ usage: python bench/http.py [--duration 10] [--connections 64] [--rounds 3]
        [--json] [--no-setup]
 """
 
-from __future__ import annotations
 
 import os
 import sys

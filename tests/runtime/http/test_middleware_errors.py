@@ -188,3 +188,19 @@ def test_exception_after_the_response_started_is_only_logged(
     messages = [r.getMessage() for r in caplog.records]
     assert any("GET /late failed: RuntimeError" in m for m in messages)
     assert any("GET /twice failed: RuntimeError" in m for m in messages)
+
+
+def test_db_query_errors_are_client_errors() -> None:
+    """khorsyio.db's query helpers refuse bad client filters with a QueryError: a 400."""
+    from khorsyio.db import QueryError
+
+    app = make_app()
+
+    async def listing(req: Request, send: Any) -> None:
+        raise QueryError("field 'password' is not accepted")
+
+    app.router.get("/users", listing)
+    with TestClient(app) as c:
+        res = c.get("/users?password__eq=x")
+    assert res.status_code == 400
+    assert res.json() == {"error": "field 'password' is not accepted", "code": "bad_query"}
