@@ -340,6 +340,6 @@ class BusRoute(BaseRoute):
                 name=self.label,
                 produces=(self.event,),
                 awaits=self.reply,
-                output_type=self.body,
+                output_type=self.body if self.body is not None else NoBody,
             )
         ]

@@ -6,7 +6,17 @@ from typing import Any
 import msgspec
 import pytest
 
-from khorsyio import App, BusRoute, Context, Domain, Envelope, Error, Handler, RegistrationError
+from khorsyio import (
+    App,
+    BusRoute,
+    Context,
+    Domain,
+    Envelope,
+    Error,
+    Handler,
+    RegistrationError,
+    Response,
+)
 from khorsyio.settings import Settings
 from khorsyio.testing import TestClient
 
@@ -257,3 +267,44 @@ def test_bus_route_definition_errors() -> None:
         BusRoute("POST", "/x", event="x", reply="y", body=dict)  # type: ignore[arg-type]
     with pytest.raises(RegistrationError, match="status must be an HTTP status"):
         BusRoute("POST", "/x", event="x", reply="y", errors={"exists": 1000})
+
+
+def test_seed_metrics_and_events_routes() -> None:
+    """The seed's metrics snippet, as written, after a request through the chain."""
+    app = bus_app()
+    app.router.get("/metrics", lambda req, send: Response.json(send, app.bus.metrics.snapshot()))
+    app.router.get("/events", lambda req, send: Response.json(send, app.bus.event_log.recent(50)))
+    with TestClient(app) as c:
+        c.post("/users", json={"name": "ada"})
+        metrics = c.get("/metrics").json()
+        events = c.get("/events").json()
+    assert metrics["StoreUser"]["processed"] == 1
+    assert [e["event_type"] for e in events][:4] == [
+        "user.create",
+        "user.checked",
+        "user.stored",
+        "user.created",
+    ]
+
+
+def test_route_without_body_sends_an_empty_struct_and_the_graph_knows_it() -> None:
+    from khorsyio.http import NoBody
+
+    class Tick(Handler[NoBody, UserOut]):
+        subscribes_to = "tick"
+        publishes = "ticked"
+
+        async def process(self, data: NoBody, ctx: Context) -> UserOut:
+            return UserOut(id=0, name="tick")
+
+    app = App(settings=Settings(), strict=True)
+    app.register(Tick)
+    app.router.add(BusRoute("POST", "/tick", event="tick", reply="ticked", response=UserOut))
+    with TestClient(app) as c:
+        assert c.post("/tick").json() == {"id": 0, "name": "tick", "age": 0}
+    mismatch = App(settings=Settings())
+    mismatch.register(CheckUser)
+    mismatch.router.add(BusRoute("POST", "/x", event="user.create", reply="user.checked"))
+    with TestClient(mismatch):  # startup builds the handlers and checks the graph
+        pass
+    assert "contract_mismatch" in {p.code for p in mismatch.graph_problems}
