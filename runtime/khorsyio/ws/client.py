@@ -138,7 +138,12 @@ class SocketClient:
         trace_id: str | None = None,
         user_id: str | None = None,
     ) -> str:
-        """Publish ``payload`` (a Struct or JSON-ready value) as ``event_type``; the trace id."""
+        """Publish ``payload`` (a Struct or JSON-ready value) as ``event_type``; the trace id.
+
+        Raises :class:`SocketConnectionError` when not connected.
+        """
+        if not self._sio.connected:
+            raise SocketConnectionError(f"not connected to {self.url} (call connect() first)")
         tid = trace_id or new_trace_id()
         msg: dict[str, Any] = {
             "event_type": event_type,

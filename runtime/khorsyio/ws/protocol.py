@@ -37,8 +37,8 @@ _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Id = Annotated[str, msgspec.Meta(max_length=128)]
 
 
-class Incoming(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """One message from a client."""
+class Incoming(msgspec.Struct, kw_only=True):
+    """One message from a client (unknown fields are ignored)."""
 
     event_type: _Name
     payload: Any = None

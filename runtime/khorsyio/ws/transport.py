@@ -73,8 +73,9 @@ class SocketTransport:
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(INCOMING_EVENT, self._on_event)
-        self._eio_disconnect = self.sio.eio.handlers["disconnect"]
-        self.sio.eio.on("disconnect", self._on_eio_disconnect)
+        self._eio_disconnect = getattr(self.sio.eio, "handlers", {}).get("disconnect")
+        if self._eio_disconnect is not None:  # else python-engineio's internals moved
+            self.sio.eio.on("disconnect", self._on_eio_disconnect)
 
     # -- configuration --------------------------------------------------------------------
 

@@ -267,3 +267,11 @@ async def test_request_fails_when_the_server_drops_the_client(serve_chat: ServeC
         with pytest.raises(ConnectionError):
             await pending
         s.calls.gate.set()
+
+
+async def test_send_before_connect_is_a_clear_error() -> None:
+    c = SocketClient("http://127.0.0.1:9", reconnection=False)
+    with pytest.raises(SocketConnectionError, match="not connected"):
+        await c.send("chat.msg", {"text": "x"})
+    with pytest.raises(SocketConnectionError, match="cannot connect"):
+        await c.connect(timeout=5)
