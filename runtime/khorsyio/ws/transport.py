@@ -73,7 +73,7 @@ class SocketTransport:
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(INCOMING_EVENT, self._on_event)
-        self._eio_disconnect = getattr(self.sio.eio, "handlers", {}).get("disconnect")
+        self._eio_disconnect: Any = getattr(self.sio.eio, "handlers", {}).get("disconnect")
         if self._eio_disconnect is not None:  # else python-engineio's internals moved
             self.sio.eio.on("disconnect", self._on_eio_disconnect)
 
