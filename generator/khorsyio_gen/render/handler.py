@@ -79,6 +79,11 @@ def _contract_lines(title: str, c: Contract) -> list[str]:
 
 
 def _dep_lines(d: Provider) -> list[str]:
+    if d.builtin:  # its methods follow the khorsyio version: listed by the task card
+        return _wrap(
+            f"self._{d.name}: {d.type_name} (from khorsyio; its methods: see the task card)",
+            "    ",
+        )
     lines = _wrap(f"self._{d.name}: {d.type_name} (from {d.type_module})", "    ")
     for m in methods_of(d.cls):
         lines += _wrap(m, "        ")
