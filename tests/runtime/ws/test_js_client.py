@@ -105,6 +105,6 @@ async def test_rejected_auth(serve_chat: ServeChat, node_client: list[str]) -> N
 async def test_oversize_message(serve_chat: ServeChat, node_client: list[str]) -> None:
     async with serve_chat(max_message_size=4096) as s:
         r = await run_scenario(node_client, s.url, "oversize")
-    assert r["reason"] == "transport close"
+    assert r["reason"] in ("transport close", "transport error")  # the server dropped it
     assert "chat.reply" not in r["seen"]
     assert s.calls.shout == []
