@@ -1,0 +1,233 @@
+"""``gen handler`` (round-trip YAML edit), ``graph`` (Mermaid, DOT, AsyncAPI 3.0 validated by
+@asyncapi/parser), ``status`` and ``task``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import SPEC, edit
+
+ASYNCAPI_DIR = Path(__file__).with_name("asyncapi")
+
+
+def test_gen_handler_adds_to_the_spec_keeping_comments_and_order(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(
+        project,
+        "gen",
+        "handler",
+        "AuditUser",
+        "--domain",
+        "audit",
+        "--on",
+        "user.created",
+        "--emits",
+        "audit.logged",
+        "--input",
+        "UserOut",
+        "--output",
+        "UserCreated",
+        "--deps",
+        "db,mailer",
+    )
+    assert r.code == 0, r.err
+    text = (project / "khorsyio.yaml").read_text()
+    assert text.startswith(SPEC)  # everything before is byte-identical, comments included
+    assert "# a custom dependency" in text
+    assert text[len(SPEC) :] == (
+        "  audit:\n"
+        "    handlers:\n"
+        "      AuditUser:\n"
+        "        id: audit-user\n"
+        "        on: user.created\n"
+        "        emits: audit.logged\n"
+        "        input: UserOut\n"
+        "        output: UserCreated\n"
+        "        deps: [db, mailer]\n"
+    )
+    assert (project / "app/domains/audit/handlers/audit_user.py").is_file()
+    assert (project / "tests/audit/test_audit_user.py").is_file()
+    assert "no consumer" in r.err  # audit.logged is a warning, gen still works
+
+
+def test_gen_handler_into_an_existing_domain(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(
+        project,
+        "gen",
+        "handler",
+        "LogUser",
+        "--domain",
+        "user",
+        "--on",
+        "user.created",
+        "--input",
+        "UserOut",
+    )
+    assert r.code == 0, r.err
+    text = (project / "khorsyio.yaml").read_text()
+    assert text.index("LogUser:") < text.index("    routes:")
+    assert (project / "app/domains/user/handlers/log_user.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["CreateUser", "--domain", "user", "--on", "a.b", "--input", "UserIn"], "exists"),
+        (["Bad-Name", "--domain", "user", "--on", "a.b", "--input", "UserIn"], "CamelCase"),
+        (["Ok", "--domain", "user", "--on", "Bad Event", "--input", "UserIn"], "regex"),
+        (["Ok", "--domain", "user", "--on", "a.b", "--input", "Nope"], "unknown contract 'Nope'"),
+    ],
+)
+def test_gen_handler_bad_input(project: Path, cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    before = (project / "khorsyio.yaml").read_text()
+    r = cli(project, "gen", "handler", *args)
+    assert r.code != 0
+    assert message in r.err
+    assert "Traceback" not in r.err
+    if message != "unknown contract 'Nope'":
+        assert (project / "khorsyio.yaml").read_text() == before
+
+
+def test_mermaid_and_dot(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(project, "graph")
+    assert r.code == 0
+    assert r.out.startswith("flowchart LR\n")
+    assert 'n_POST__users(["POST /users"])' in r.out
+    assert "n_POST__users -->|user.create| n_CreateUser" in r.out
+    assert "n_CreateUser -->|user.created| n_SendWelcome" in r.out
+    r = cli(project, "graph", "--format", "dot")
+    assert r.out.startswith("digraph khorsyio {")
+    assert 'n_CreateUser -> n_SendWelcome [label="user.created"];' in r.out
+
+
+def _npm_install() -> None:
+    if (ASYNCAPI_DIR / "node_modules" / "@asyncapi" / "parser").is_dir():
+        return
+    npm = shutil.which("npm")
+    assert npm is not None, "npm is needed to validate AsyncAPI documents"
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"], cwd=ASYNCAPI_DIR, check=True, capture_output=True
+    )
+
+
+def test_asyncapi_is_valid_for_a_real_parser(project: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    edit(
+        project / "khorsyio.yaml",
+        "    routes:",
+        "      Ping:\n        on: chat.ping\n        input: Tick\n    routes:",
+    )
+    (project / "khorsyio.yaml").write_text(
+        (project / "khorsyio.yaml").read_text()
+        + "websocket:\n  allow: [chat.ping]\nschedules:\n  - event: chat.ping\n    contract: Tick\n"
+        "    interval: 30\n    payload: {count: 1}\n"
+    )
+    out = tmp_path / "asyncapi.json"
+    r = cli(project, "graph", "--format", "asyncapi", "-o", str(out))
+    assert r.code == 0, r.err
+    doc = json.loads(out.read_text())
+    assert doc["asyncapi"] == "3.0.0"
+    assert doc["components"]["schemas"]["UserIn"]["required"] == ["name", "email"]
+    assert doc["channels"]["chat_ping"]["servers"] == [{"$ref": "#/servers/websocket"}]
+    _npm_install()
+    node = shutil.which("node")
+    assert node is not None
+    proc = subprocess.run(
+        [node, "validate.mjs", str(out)],
+        cwd=ASYNCAPI_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["valid"] is True
+    assert result["version"] == "3.0.0"
+    assert set(result["channels"]) == {"user.create", "user.created", "chat.ping"}
+
+
+def test_asyncapi_parser_rejects_a_broken_document(tmp_path: Path) -> None:
+    _npm_install()
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps({"asyncapi": "3.0.0", "info": {"title": "x"}, "channels": {"a": {"address": 1}}})
+    )
+    node = shutil.which("node")
+    assert node is not None
+    proc = subprocess.run(
+        [node, "validate.mjs", str(bad)],
+        cwd=ASYNCAPI_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+
+
+def test_status_reports_stubs_missing_tests_and_drift(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    r = cli(project, "status", "--format", "json")
+    assert r.code == 1
+    st = json.loads(r.out)
+    assert [s.split(":")[0] for s in st["stubs"]] == ["CreateUser", "SendWelcome"]
+    assert st["drift"] == []
+    (project / "tests/user/test_send_welcome.py").unlink()
+    edit(project / "khorsyio.yaml", "timeout: 5", "timeout: 6")
+    st = json.loads(cli(project, "status", "--format", "json").out)
+    assert st["without_test"] == ["SendWelcome: tests/user/test_send_welcome.py"]
+    assert "app/domains/user/handlers/create_user.py" in st["drift"]
+    r = cli(project, "status")
+    assert "handlers whose process is still a stub:" in r.out
+    assert "handlers without a test:" in r.out
+
+
+def test_status_is_clean_when_everything_is_filled(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    for rel, out in (
+        ("app/domains/user/handlers/create_user.py", "UserOut(id=1, name=data.name)"),
+        ("app/domains/user/handlers/send_welcome.py", "None"),
+    ):
+        text = (project / rel).read_text()
+        start = text.index("raise NotImplementedError(")
+        end = text.index(")\n", text.index('"', start) + 1) + 2
+        (project / rel).write_text(text[:start] + f"return {out}\n" + text[end:])
+    assert cli(project, "gen").code == 0
+    r = cli(project, "status")
+    assert r.code == 0, r.out
+    assert "all handlers filled and tested" in r.out
+
+
+def test_task_card_is_self_contained(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    r = cli(project, "task", "CreateUser")
+    assert r.code == 0
+    card = r.out
+    for words in (
+        "# Task: implement CreateUser.process",
+        "## The module: app/domains/user/handlers/create_user.py",
+        "class CreateUser(Handler[UserIn, UserOut]):",
+        "class UserIn(msgspec.Struct):",
+        "- `email: str`",
+        "`self._mailer`: `Mailer` from `app.services.mailer`",
+        "`async send(to: str, body: str) -> None`",
+        "`self._db`: `Database` from `khorsyio`",
+        "async fetch(",
+        "route POST /users publishes user.create",
+        "user.created → SendWelcome (user)",
+        "## The test to make pass: tests/user/test_create_user.py",
+        "def test_create_user_answers_user_create() -> None:",
+        "python -m pytest tests/user/test_create_user.py",
+        "khorsyio check",
+    ):
+        assert words in card, words
+    assert "khorsyio task CreateUser" in (project / "AGENTS.md").read_text()
+
+
+def test_task_unknown_handler(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(project, "task", "Nope")
+    assert r.code == 1
+    assert "no handler 'Nope'" in r.err
+    assert "CreateUser" in r.err
