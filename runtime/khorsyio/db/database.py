@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import URL
@@ -17,10 +19,14 @@ from khorsyio.db import dsn as _dsn
 from khorsyio.db.base import Base
 from khorsyio.db.engine import build_engine, is_memory_sqlite, sqlite_args
 from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
-from khorsyio.db.sqltext import command_status, prepare
+from khorsyio.db.sqltext import Prepared, command_status, prepare
 from khorsyio.settings import DbSettings
 
 __all__ = ["Database"]
+
+log = logging.getLogger("khorsyio.db")
+
+T = TypeVar("T")
 
 
 class _Tx:
@@ -75,6 +81,7 @@ class Database:
         # An in-memory SQLite database lives in one connection that every caller shares.
         self._serial = asyncio.Lock() if is_memory_sqlite(self.url) else None
         self._sqlite = self.backend == "sqlite"
+        self._inflight: set[asyncio.Future[Any]] = set()  # statements of cancelled calls
 
     @classmethod
     def from_settings(cls, settings: DbSettings, *, configured: bool) -> Database:
@@ -158,6 +165,8 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection; the next use opens the engine again."""
+        if self._inflight:  # statements of cancelled calls: let them return their connection
+            await asyncio.wait(set(self._inflight), timeout=self.connect_timeout)
         engine, self._engine, self._autocommit, self._sessions = self._engine, None, None, None
         if engine is not None:
             await engine.dispose()
@@ -217,10 +226,19 @@ class Database:
             async with tx.lock:
                 await savepoint.commit()
             return
-        async with self._serialized(), self.engine.connect() as conn, conn.begin():
-            token = self._tx.set(_Tx(conn))
+        async with self._serialized(), self.engine.connect() as conn:
+            tx = _Tx(conn)
+            token = self._tx.set(tx)
             try:
-                yield conn
+                trans = await conn.begin()
+                try:
+                    yield conn
+                except BaseException:
+                    async with tx.lock:  # after any statement still running in it
+                        await trans.rollback()
+                    raise
+                async with tx.lock:
+                    await trans.commit()
             finally:
                 self._tx.reset(token)
 
@@ -251,59 +269,101 @@ class Database:
 
     async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
         """All rows, as dicts (an empty list for a statement that returns none)."""
-        prepared = prepare(query)
-        params = prepared.params(self._args(args))
-        async with self._connection() as conn:
-            result = await conn.execute(prepared.statement, params)
-            if not result.returns_rows:
-                return []
-            return [dict(row) for row in result.mappings()]
+        return await self._run(query, args, _all_rows)
 
     async def fetchrow(self, query: str, *args: Any) -> dict[str, Any] | None:
         """The first row as a dict, or ``None``."""
-        prepared = prepare(query)
-        params = prepared.params(self._args(args))
-        async with self._connection() as conn:
-            result = await conn.execute(prepared.statement, params)
-            if not result.returns_rows:
-                return None
-            row = result.mappings().first()
-            return dict(row) if row is not None else None
+        return await self._run(query, args, _first_row)
 
     async def fetchval(self, query: str, *args: Any, column: int | str = 0) -> Any:
         """One value of the first row (the first column unless ``column`` says), or ``None``."""
-        prepared = prepare(query)
-        params = prepared.params(self._args(args))
-        async with self._connection() as conn:
-            result = await conn.execute(prepared.statement, params)
-            if not result.returns_rows:
-                return None
-            row = result.first()
-            if row is None:
-                return None
-            return row._mapping[column] if isinstance(column, str) else row[column]
+        return await self._run(query, args, functools.partial(_value, column=column))
 
     async def execute(self, query: str, *args: Any) -> str:
         """Run a statement; return its status as asyncpg does (``"INSERT 0 1"``, ``"DELETE 3"``)."""
         prepared = prepare(query)
-        params = prepared.params(self._args(args))
-        async with self._connection() as conn:
-            result = await conn.execute(prepared.statement, params)
-            count = len(result.fetchall()) if result.returns_rows else result.rowcount
+        count = await self._run(prepared, args, _row_count)
         return command_status(prepared, count)
 
     async def executemany(self, query: str, args: Iterable[Sequence[Any]]) -> None:
         """Run a statement once per argument tuple, in one transaction (like asyncpg's)."""
         prepared = prepare(query)
         params = [prepared.params(self._args(tuple(a))) for a in args]
-        if not params:
-            return
-        if self._tx.get() is None and self.backend == "postgresql":
-            async with self.engine.begin() as conn:  # not autocommit: all rows or none
-                await conn.execute(prepared.statement, params)
-            return
-        async with self._connection() as conn:
-            await conn.execute(prepared.statement, params)
+        if params:
+            await self._shielded(self._execute(prepared, params, _nothing, atomic=True))
+
+    async def _run(
+        self, query: str | Prepared, args: tuple[Any, ...], shape: Callable[[Any], T]
+    ) -> T:
+        prepared = prepare(query) if isinstance(query, str) else query
+        params = prepared.params(self._args(args))
+        return await self._shielded(self._execute(prepared, params, shape, atomic=False))
+
+    async def _execute(
+        self,
+        prepared: Prepared,
+        params: dict[str, Any] | list[dict[str, Any]],
+        shape: Callable[[Any], T],
+        *,
+        atomic: bool,
+    ) -> T:
+        engine = self.engine  # creates it (and the autocommit variant) on first use
+        if atomic and self._autocommit is not None and self._tx.get() is None:
+            connection = engine.begin()  # not autocommit: all rows or none
+        else:
+            connection = self._connection()
+        async with connection as conn:
+            return shape(await conn.execute(prepared.statement, params))
+
+    async def _shielded(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run ``work`` so that cancelling the caller does not cut a statement in half.
+
+        A statement interrupted mid-flight can leave the driver connection in a state the
+        pool cannot recover cleanly (see sqlalchemy#8145): the caller is cancelled at once,
+        while the statement finishes in the background and its connection goes back to
+        the pool as usual.
+        """
+        task = asyncio.ensure_future(work)  # copies the context: transaction() is visible
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                self._inflight.add(task)
+                task.add_done_callback(self._settled)
+            raise
+
+    def _settled(self, task: asyncio.Future[Any]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("statement of a cancelled call failed: %r", task.exception())
+
+
+def _all_rows(result: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in result.mappings()] if result.returns_rows else []
+
+
+def _first_row(result: Any) -> dict[str, Any] | None:
+    if not result.returns_rows:
+        return None
+    row = result.mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _value(result: Any, *, column: int | str) -> Any:
+    if not result.returns_rows:
+        return None
+    row = result.first()
+    if row is None:
+        return None
+    return row._mapping[column] if isinstance(column, str) else row[column]
+
+
+def _row_count(result: Any) -> int:
+    return len(result.fetchall()) if result.returns_rows else int(result.rowcount)
+
+
+def _nothing(result: Any) -> None:
+    return None
 
 
 def _describe(error: BaseException, timeout: float) -> str:

@@ -272,13 +272,13 @@ async def test_session_inside_transaction_joins_it(db: Database) -> None:
 # -- the pool --------------------------------------------------------------------------------
 
 
-def _slow_query(db: Database) -> str:
+def _slow_query(db: Database, steps: int = 20000) -> str:
     if db.backend == "postgresql":
-        return "select $1::int as n, (select true from pg_sleep(0.01)) as slept"
+        return f"select $1::int as n, (select true from pg_sleep({steps / 2_000_000})) as slept"
     # no sleep() in SQLite: a recursive count keeps the connection busy instead
     return (
-        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 20000) "
-        "select $1 as n, (select count(*) from c) = 20000 as slept"
+        f"with recursive c(x) as (select 1 union all select x + 1 from c where x < {steps}) "
+        f"select $1 as n, (select count(*) from c) = {steps} as slept"
     )
 
 
@@ -321,3 +321,25 @@ async def test_concurrent_transactions(db: Database) -> None:
 
     await asyncio.gather(*(move(i) for i in range(30)))
     assert await db.fetchval("select sum(age) from users") == sum(range(1, 31))
+
+
+async def test_cancelled_calls_leave_the_pool_healthy(db: Database) -> None:
+    dropped: list[object] = []
+    event.listen(db.engine.sync_engine.pool, "invalidate", lambda *a: dropped.append(a))
+    slow = _slow_query(db, steps=2_000_000)  # about a second: always longer than the timeout
+    for i in range(3):
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(db.fetchrow(slow, i), 0.02)
+
+    async def cancelled_transaction() -> None:
+        async with db.transaction():
+            await db.execute("insert into users (name) values ($1)", "ghost")
+            await db.fetchrow(slow, 9)
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(cancelled_transaction(), 0.02)
+    counts = await asyncio.gather(*(db.fetchval("select count(*) from users") for _ in range(10)))
+    assert counts == [0] * 10  # the transaction was rolled back; every connection works
+    assert dropped == []  # no connection was cut mid-statement and thrown away
+    await db.close()  # waits for the interrupted statements, then closes their connections
+    assert await db.fetchval("select 1") == 1
