@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from khorsyio.db import Database, PlaceholderError
-from khorsyio.db.sqltext import command_status, prepare
+from khorsyio.db.sqltext import _scan, command_status, prepare
 
 
 def _placeholders(sql: str) -> list[int]:
@@ -136,3 +138,31 @@ async def test_too_many_or_too_few_arguments(db: Database) -> None:
         await db.fetchval("select '$1'", 1)
     with pytest.raises(PlaceholderError, match="got 1"):
         await db.executemany("insert into users (name) values ($1, $2)", [("a", "b"), ("c",)])
+
+
+# -- property: placeholders are found exactly outside literals and comments ---------------------
+
+_text = st.text(alphabet=st.sampled_from("ab $1'\"-*/:;\\\n$2x"), max_size=12)
+
+
+def _token() -> st.SearchStrategy[tuple[str, int | None]]:
+    placeholder = st.integers(1, 30).map(lambda n: (f"${n}", n))
+    plain = st.sampled_from(["select", "a", ",", "::int", "(", ")", "+", "x:y", "1"]).map(
+        lambda t: (t, None)
+    )
+    literal = _text.map(lambda t: ("'" + t.replace("'", "''") + "'", None))
+    ident = _text.map(lambda t: ('"' + t.replace('"', '""') + '"', None))
+    line_comment = _text.map(lambda t: ("-- " + t.replace("\n", " ") + "\n", None))
+    block_comment = _text.map(
+        lambda t: ("/* " + t.replace("*/", "").replace("/*", "").rstrip("*/") + " */", None)
+    )
+    dollar = _text.map(lambda t: ("$q$" + t.replace("$q$", "") + "$q$", None))
+    return st.one_of(placeholder, plain, literal, ident, line_comment, block_comment, dollar)
+
+
+@given(st.lists(_token(), max_size=12))
+def test_scanner_finds_exactly_the_placeholders(tokens: list[tuple[str, int | None]]) -> None:
+    sql = " ".join(t for t, _ in tokens)
+    parts, _code = _scan(sql)
+    assert [p for p in parts if isinstance(p, int)] == [n for _, n in tokens if n is not None]
+    assert "".join(p if isinstance(p, str) else f"${p}" for p in parts) == sql
