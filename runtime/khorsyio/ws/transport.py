@@ -268,7 +268,8 @@ class SocketTransport:
                 trace_id=trace_id,
             )
         payload: Any = msg.payload
-        for tp in _input_types(self.app.bus.subscribers(event)):
+        types = _input_types(self.app.bus.subscribers(event))
+        for tp in types:
             try:
                 converted = msgspec.convert(msg.payload, tp)
             except msgspec.ValidationError as e:
@@ -280,7 +281,7 @@ class SocketTransport:
                     event_type=event,
                     trace_id=trace_id,
                 )
-            if payload is msg.payload:
+            if len(types) == 1:  # else each handler decodes the (validated) JSON value
                 payload = converted
         user_id = client.user_id if client.user_id is not None else (msg.user_id or "")
         env = Envelope(

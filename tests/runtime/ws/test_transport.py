@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from khorsyio import App, CorsConfig, Node, Settings
@@ -123,3 +124,67 @@ async def test_reply_to_sender_without_a_websocket_sender() -> None:
 
     app = App(settings=Settings())
     assert await app.transport.reply_to_sender(Envelope.create("x", None)) is False
+
+
+class _A(msgspec.Struct):
+    text: str
+
+
+class _B(msgspec.Struct):
+    text: str
+    n: int = 0
+
+
+async def test_untyped_handler_gets_the_envelope_and_every_typed_one_is_checked() -> None:
+    from khorsyio import Context, Envelope, Handler
+    from khorsyio.ws.limits import ClientState
+
+    got: list[Any] = []
+
+    class Raw(Handler):
+        subscribes_to = "in.ev"
+
+        async def process(self, data: Envelope, ctx: Context) -> None:
+            got.append(("raw", data.payload, ctx.extra["_ws_sid"], ctx.source))
+
+    class TypedA(Handler[_A, None]):
+        subscribes_to = "in.ev"
+
+        async def process(self, data: _A, ctx: Context) -> None:
+            got.append(("a", data))
+
+    class TypedB(Handler[_B, None]):
+        subscribes_to = "in.ev"
+
+        async def process(self, data: _B, ctx: Context) -> None:
+            got.append(("b", data))
+
+    app = App(settings=Settings())
+    for h in (Raw, TypedA, TypedB):
+        app.register(h)
+    app.transport.allow("in.ev")
+    await app.startup()
+    t = app.transport
+    sent: list[tuple[str, Any, Any]] = []
+
+    async def fake_emit(event: str, data: Any = None, to: Any = None, **kw: Any) -> None:
+        sent.append((event, data, to))
+
+    t.sio.emit = fake_emit
+    t._clients["s1"] = ClientState(t.settings)
+    try:
+        bad = await t._on_event("s1", {"event_type": "in.ev", "payload": {"text": "x", "n": "1"}})
+        assert bad["code"] == "validation"
+        assert bad["path"] == "$.n"
+        assert "_B" in bad["message"]
+        assert sent == [("error", bad, "s1")]
+        ok = await t._on_event("s1", {"event_type": "in.ev", "payload": {"text": "x", "n": 2}})
+        assert set(ok) == {"event_type", "trace_id"}
+        await app.bus.wait_idle()
+        assert sorted(got, key=lambda g: g[0]) == [
+            ("a", _A(text="x")),
+            ("b", _B(text="x", n=2)),
+            ("raw", {"text": "x", "n": 2}, "s1", "ws"),
+        ]
+    finally:
+        await app.shutdown()
