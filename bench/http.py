@@ -11,13 +11,13 @@ Endpoints, the same on every app:
 Each app is served by uvicorn with 1 worker (uvloop + httptools: ``uvicorn[standard]``) on
 127.0.0.1, pinned to one CPU, and loaded by wrk pinned to another. Reported: req/s, p50,
 p99, peak RSS of the server, and the ratio to the raw ASGI app. The peers live in their own
-virtualenv (``.venv-bench``, created here with uv) so the test environment stays clean.
+virtualenv, ``.venv-bench-3.X`` for the Python running this script (created here with uv),
+so the test environment stays clean.
 
 usage: python bench/http.py [--duration 10] [--connections 64] [--rounds 3]
        [--frameworks raw,khorsyio]
        [--json] [--no-setup]
 """
-
 
 import os
 import sys
@@ -37,7 +37,8 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = os.path.dirname(_HERE)
-BENCH_VENV = os.path.join(ROOT, ".venv-bench")
+# One bench virtualenv per Python version (run this script with the Python to measure).
+BENCH_VENV = os.path.join(ROOT, f".venv-bench-{sys.version_info[0]}.{sys.version_info[1]}")
 PEERS = ["starlette", "fastapi", "litestar", "uvicorn[standard]", "msgspec", "pydantic"]
 FRAMEWORKS = ["raw", "starlette", "fastapi", "litestar", "khorsyio"]
 USER_BODY = '{"name": "ada", "age": 36}'

@@ -45,6 +45,7 @@ class Request:
         "_extra_headers",
         "_head",
         "_headers",
+        "_length_checked",
         "_query",
         "_receive",
         "_send",
@@ -85,6 +86,7 @@ class Request:
         self._send = send
         self._extra_headers: list[tuple[bytes, bytes]] | None = None
         self._head = False
+        self._length_checked = False
         self._headers: dict[str, str] | None = None
         self._query: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
@@ -204,7 +206,11 @@ class Request:
         """The client's ``x-trace-id`` when well-formed, else a fresh id (logs, bus events)."""
         t = self._trace_id
         if t is None:
-            given = self.headers.get("x-trace-id")
+            given = None
+            for k, v in self.scope["headers"]:
+                if k == b"x-trace-id":
+                    given = v.decode("latin-1")
+                    break
             t = given if given and _TRACE.fullmatch(given) else new_trace_id()
             self._trace_id = t
         return t
@@ -213,8 +219,9 @@ class Request:
 
     def check_content_length(self) -> None:
         """Raise 413 when the declared Content-Length is over the limit, 400 when malformed."""
-        for k, v in self.scope["headers"]:
-            if k == b"content-length" or k.lower() == b"content-length":
+        self._length_checked = True
+        for k, v in self.scope["headers"]:  # ASGI header names are lower-case
+            if k == b"content-length":
                 try:
                     n = int(v)
                 except ValueError:
@@ -230,7 +237,8 @@ class Request:
         """The whole body; more than HTTP_MAX_BODY_SIZE bytes gives 413, never buffered."""
         if self._body is not None:
             return self._body
-        self.check_content_length()
+        if not self._length_checked:
+            self.check_content_length()
         limit = self.max_body_size
         chunks: list[bytes] = []
         size = 0
