@@ -12,6 +12,7 @@ from khorsyio.db.dsn import DEFAULT_DSN
 from khorsyio.db.errors import (
     DatabaseConfigError,
     DatabaseUnavailable,
+    DatabaseUsageError,
     PlaceholderError,
     QueryError,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Database",
     "DatabaseConfigError",
     "DatabaseUnavailable",
+    "DatabaseUsageError",
     "PlaceholderError",
     "QueryError",
     "apply_cursor",

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from khorsyio.db import dsn as _dsn
 from khorsyio.db.base import Base
 from khorsyio.db.engine import build_engine, is_memory_sqlite, sqlite_args
-from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
+from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable, DatabaseUsageError
 from khorsyio.db.sqltext import Prepared, command_status, prepare
 from khorsyio.settings import DbSettings
 
@@ -80,6 +80,9 @@ class Database:
         self._tx: ContextVar[_Tx | None] = ContextVar(f"khorsyio.db.tx.{id(self)}", default=None)
         # An in-memory SQLite database lives in one connection that every caller shares.
         self._serial = asyncio.Lock() if is_memory_sqlite(self.url) else None
+        self._serial_held: ContextVar[bool] = ContextVar(
+            f"khorsyio.db.serial.{id(self)}", default=False
+        )
         self._sqlite = self.backend == "sqlite"
         self._inflight: set[asyncio.Future[Any]] = set()  # statements of cancelled calls
 
@@ -188,8 +191,24 @@ class Database:
     def _args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return sqlite_args(args) if self._sqlite else args
 
-    def _serialized(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        return self._serial if self._serial is not None else contextlib.nullcontext()
+    @contextlib.asynccontextmanager
+    async def _serialized(self) -> AsyncIterator[None]:
+        """In-memory SQLite: one operation at a time on its single connection."""
+        if self._serial is None:
+            yield
+            return
+        if self._serial_held.get():
+            raise DatabaseUsageError(
+                "the in-memory SQLite database (sqlite://) has one connection, held here by "
+                "the enclosing session() or transaction(): make this call inside a "
+                "transaction() block, or use a SQLite file"
+            )
+        async with self._serial:
+            token = self._serial_held.set(True)
+            try:
+                yield
+            finally:
+                self._serial_held.reset(token)
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from khorsyio.errors import ClientError, ConfigError, KhorsyioError
 
-__all__ = ["DatabaseConfigError", "DatabaseUnavailable", "PlaceholderError", "QueryError"]
+__all__ = [
+    "DatabaseConfigError",
+    "DatabaseUnavailable",
+    "DatabaseUsageError",
+    "PlaceholderError",
+    "QueryError",
+]
 
 
 class DatabaseConfigError(ConfigError):
@@ -18,6 +24,10 @@ class DatabaseConfigError(ConfigError):
 
 class DatabaseUnavailable(KhorsyioError, ConnectionError):
     """A configured database could not be reached (raised by ``Database.connect()`` at startup)."""
+
+
+class DatabaseUsageError(KhorsyioError, RuntimeError):
+    """A call that cannot work where it is made (it would wait forever for a connection)."""
 
 
 class PlaceholderError(KhorsyioError, ValueError):

@@ -17,6 +17,7 @@ from khorsyio.db import (
     Database,
     DatabaseConfigError,
     DatabaseUnavailable,
+    DatabaseUsageError,
 )
 from khorsyio.errors import KhorsyioError
 from khorsyio.settings import DbSettings
@@ -268,5 +269,29 @@ async def test_base_metadata_and_in_memory_sqlite() -> None:
             texts = (await s.execute(select(Note.text))).scalars().all()
         assert len(texts) == 21
         assert "orm" in texts
+        async with db.transaction(), db.session() as s:  # a session joins the transaction
+            s.add(Note(text="joined"))
+            await s.flush()
+            assert await db.fetchval("select count(*) from khorsyio_test_notes") == 22
     finally:
         await db.close()
+
+
+async def test_in_memory_sqlite_refuses_to_wait_for_itself() -> None:
+    db = Database("sqlite://")
+    try:
+        await db.create_all()
+        async with db.session():
+            with pytest.raises(DatabaseUsageError, match="one connection"):
+                await db.fetchval("select count(*) from khorsyio_test_notes")
+        assert await db.fetchval("select count(*) from khorsyio_test_notes") == 0
+    finally:
+        await db.close()
+
+
+def test_bad_settings_stop_the_app_when_built() -> None:
+    with pytest.raises(DatabaseConfigError, match="unsupported scheme 'mysql'"):
+        App(settings=Settings.load(environ={"DB_DSN": "mysql://h/db"}, env_file=None))
+    bad_pool = {"DB_POOL_MIN": "9", "DB_POOL_MAX": "3"}
+    with pytest.raises(DatabaseConfigError, match="DB_POOL_MIN=9, DB_POOL_MAX=3"):
+        App(settings=Settings.load(environ=bad_pool, env_file=None))
