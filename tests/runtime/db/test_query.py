@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import literal_column, select, text
 
-from khorsyio import App, ClientError, Request, Settings
+from khorsyio import App, ClientError, Request, Response, Settings
 from khorsyio.db import (
     OPS,
     Database,
@@ -171,17 +171,44 @@ def test_query_error_is_a_400_value_error() -> None:
     assert "unknown field 'nope'" in str(err)
 
 
-def test_http_layer_answers_400() -> None:
+LISTS = ("__in", "__between")
+
+
+async def test_documented_http_listing(people: Database) -> None:
+    """The list_users example of docs/database.md, through the HTTP layer."""
     app = App(settings=Settings())
+    app.db = people
 
-    async def users(req: Request, send: Any) -> None:
-        apply_filters(select(User), User, dict(req.query))
+    async def list_users(req: Request, send: Any) -> None:
+        filters = {
+            key: values if key.endswith(LISTS) else values[0]
+            for key, values in req.query.items()
+            if key not in ("page", "sort")
+        }
+        stmt = apply_filters(select(User), User, filters, allowed=["name", "age", "active"])
+        stmt = apply_order(stmt, User, req.param("sort", "id"), allowed=["name", "age", "id"])
+        async with app.db.session() as s:
+            page = await paginate(s, stmt, page=req.param("page", "1"), per_page=20)
+        page["items"] = [{"id": u.id, "name": u.name} for u in page["items"]]
+        await Response.json(send, page)
 
-    app.router.get("/users", users)
-    with TestClient(app) as client:
-        response = client.get("/users?__class__=1")
-    assert response.status_code == 400
-    assert response.json()["code"] == "bad_query"
+    app.router.get("/users", list_users)
+    async with TestClient(app) as client:
+        ok = await client.get("/users?age__gte=18&name__icontains=alex&sort=-age")
+        assert ok.status_code == 200
+        assert ok.json() == {
+            "items": [{"id": 4, "name": "Sasha Alexeev"}, {"id": 2, "name": "alexandra"}],
+            "total": 2,
+            "page": 1,
+            "per_page": 20,
+            "pages": 1,
+        }
+        listed = await client.get("/users?age__between=20&age__between=40&page=1")
+        assert [i["id"] for i in listed.json()["items"]] == [2, 3, 4]
+        for bad in ("password__eq=x", "__class__=1", "age__gte=old", "sort=secret", "page=0"):
+            refused = await client.get(f"/users?{bad}")
+            assert refused.status_code == 400, bad
+            assert refused.json()["code"] == "bad_query"
 
 
 # -- field names from users ------------------------------------------------------------------
