@@ -13,19 +13,26 @@ machines. usage: python bench/bus.py [--events 100000] [--requests 20000] [--rou
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import statistics
+import os
 import sys
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-import msgspec
+# Run as ``python bench/bus.py``, this folder heads sys.path, and bench/http.py would shadow
+# the standard library's http package: keep the folder off the import path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 
-from khorsyio import Bus, Context, Handler
-from khorsyio.settings import BusSettings
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Awaitable, Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import msgspec  # noqa: E402
+
+from khorsyio import Bus, Context, Handler  # noqa: E402
+from khorsyio.settings import BusSettings  # noqa: E402
 
 
 class Ping(msgspec.Struct):
