@@ -290,10 +290,12 @@ class App:
             return
         import uvicorn
 
+        # refuse oversize websocket frames in the server, before they are buffered
+        ws_max = self.settings.ws.max_message_size
         if s.workers > 1 and target is not None:
-            uvicorn.run(target, host=s.host, port=s.port, workers=s.workers)
+            uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
         else:
-            uvicorn.run(self, host=s.host, port=s.port)
+            uvicorn.run(self, host=s.host, port=s.port, ws_max_size=ws_max)
 
 
 def _main_target() -> str | None:

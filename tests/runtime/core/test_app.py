@@ -148,7 +148,7 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
         )
     )
     app.run()
-    assert calls == [(app, {"host": "127.0.0.1", "port": 8123})]
+    assert calls == [(app, {"host": "127.0.0.1", "port": 8123, "ws_max_size": 65536})]
 
     calls.clear()
     multi = App(
@@ -157,4 +157,6 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
         )
     )
     multi.run("pkg.main:app")
-    assert calls == [("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2})]
+    assert calls == [
+        ("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, "ws_max_size": 65536})
+    ]
