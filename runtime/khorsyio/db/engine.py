@@ -13,6 +13,7 @@ from sqlalchemy import Date, DateTime, Numeric, Time, Uuid, event
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from khorsyio.db.dsn import backend_of
 
@@ -46,10 +47,12 @@ def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float)
         return create_async_engine(url, **kwargs)
 
     memory = is_memory_sqlite(url)
-    if not memory:
-        # SQLAlchemy's default pool for a SQLite file (AsyncAdaptedQueuePool), sized like
-        # PostgreSQL's; WAL lets readers run while one writer writes.
-        kwargs.update(pool_size=pool_max, max_overflow=0)
+    if memory:  # one connection holds the whole database: everyone shares it
+        kwargs.update(poolclass=StaticPool)
+    else:
+        # A queue pool sized like PostgreSQL's (SQLAlchemy's default for SQLite files since
+        # 2.0.38; NullPool before); WAL lets readers run while one writer writes.
+        kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=pool_max, max_overflow=0)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
