@@ -7,6 +7,8 @@ what was expected.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KhorsyioError(Exception):
     """Base class of all khorsyio errors."""
@@ -74,3 +76,29 @@ class ClientError(KhorsyioError):
         self.field = field
         """Where the problem is, as a JSON path such as ``$.items[0].name`` (validation)."""
         super().__init__(self.message)
+
+
+class HandlerError(KhorsyioError):
+    """Raise it in ``process`` to fail an event with a code of your choosing.
+
+    ``raise HandlerError("conflict", "email already registered")`` answers a waiting
+    request with an error envelope whose ``error.code`` is ``"conflict"`` (a bus route maps
+    it to its status, e.g. 409) and calls the ``on_error`` callbacks. Unlike an unexpected
+    exception it is not logged with a traceback, and it is not kept as a dead letter unless
+    ``dead_letter=True``: a deliberate rejection is an answer, not lost work. It is retried
+    only when the handler's ``RetryPolicy.retry_on`` lists its code.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        details: dict[str, Any] | None = None,
+        dead_letter: bool = False,
+    ) -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+        self.details = dict(details or {})
+        self.dead_letter = dead_letter

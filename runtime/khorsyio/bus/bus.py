@@ -19,7 +19,7 @@ from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.bus.scheduler import Schedule, copy_struct
 from khorsyio.bus.subscription import Subscription
-from khorsyio.errors import BusClosedError, RegistrationError
+from khorsyio.errors import BusClosedError, HandlerError, RegistrationError
 from khorsyio.events import Context, Envelope, Error, new_trace_id
 from khorsyio.graph import Node, check_graph
 from khorsyio.handler import Handler, validate_handler_class
@@ -259,9 +259,7 @@ class Bus:
             env = Envelope(
                 event_type=event,
                 payload=data,
-                ctx=Context(
-                    user_id=user_id, extra={} if extra is None else extra, source=source
-                ),
+                ctx=Context(user_id=user_id, extra={} if extra is None else extra, source=source),
             )
         else:
             env = self._envelope("publish", event, data, source, trace_id, user_id, extra)
@@ -394,17 +392,14 @@ class Bus:
                 await sub.offer(e)
 
     async def _fail(
-        self,
-        sub: Subscription,
-        env: Envelope,
-        code: str,
-        message: str,
-        details: dict[str, Any],
-        attempts: int,
+        self, sub: Subscription, env: Envelope, failure: HandlerError, attempts: int
     ) -> None:
-        err_env = Envelope.error_from(env, message, code=code, source=sub.name, details=details)
+        err_env = Envelope.error_from(
+            env, failure.message, code=failure.code, source=sub.name, details=failure.details
+        )
         assert err_env.error is not None
-        self.dead_letters.add(sub.name, env, err_env.error, attempts)
+        if failure.dead_letter:
+            self.dead_letters.add(sub.name, env, err_env.error, attempts)
         for cb in self._error_callbacks:
             try:
                 res = cb(err_env)

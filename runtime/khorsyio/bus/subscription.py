@@ -27,6 +27,7 @@ import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.metrics import HandlerStats
+from khorsyio.errors import HandlerError
 from khorsyio.events import Envelope
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
@@ -39,12 +40,9 @@ __all__ = ["Subscription"]
 log = logging.getLogger("khorsyio.bus")
 
 
-class _Failure(Exception):
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
+def _failure(code: str, message: str, details: dict[str, Any] | None = None) -> HandlerError:
+    """An internal failure (validation, timeout, crash): kept as a dead letter."""
+    return HandlerError(code, message, details=details, dead_letter=True)
 
 
 class Subscription:
@@ -188,10 +186,10 @@ class Subscription:
                             )
                         else:
                             out = self._result_envelope(result, env)
-                    except _Failure as f:
+                    except HandlerError as f:
                         failure = f
                     except TimeoutError:
-                        failure = _Failure(
+                        failure = _failure(
                             "timeout", f"{self.name} timed out after {self.timeout}s"
                         )
                     except asyncio.CancelledError:
@@ -203,7 +201,7 @@ class Subscription:
                         log.exception(
                             "%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id
                         )
-                        failure = _Failure(
+                        failure = _failure(
                             "handler_error",
                             str(e) or type(e).__name__,
                             {"exception": type(e).__name__},
@@ -227,9 +225,7 @@ class Subscription:
                             self.waiting -= 1
                         attempt += 1
                         continue
-                    await bus._fail(
-                        self, env, failure.code, failure.message, failure.details, attempt
-                    )
+                    await bus._fail(self, env, failure, attempt)
                     break
                 bus._busy -= 1
                 if not bus._busy and bus._idle_waiters:
@@ -251,7 +247,7 @@ class Subscription:
         try:
             return env.decode(tp)
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
-            raise _Failure(
+            raise _failure(
                 "validation",
                 f"{self.name}: payload of '{env.event_type}' is not a valid {tp.__name__}: {e}",
                 {"type": tp.__name__},
@@ -270,18 +266,18 @@ class Subscription:
         if isinstance(result, msgspec.Struct):
             out = self.output_type
             if out is not None and not isinstance(result, out):
-                raise _Failure(
+                raise _failure(
                     "contract",
                     f"{self.name} returned {type(result).__name__}, but its output_type is "
                     f"{out.__name__}",
                 )
             if not self.publishes:
-                raise _Failure(
+                raise _failure(
                     "contract",
                     f"{self.name} returned a {type(result).__name__} but publishes no event",
                 )
             return Envelope(event_type=self.publishes, payload=result, ctx=env.ctx.child(self.name))
-        raise _Failure(
+        raise _failure(
             "contract",
             f"{self.name}.process returned {type(result).__name__}; expected a msgspec.Struct, "
             "an Envelope or None",

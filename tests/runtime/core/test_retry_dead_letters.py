@@ -119,3 +119,37 @@ def test_dead_letter_store_is_bounded_and_says_so(caplog: object) -> None:
         store.add("H", Envelope.create("e", Num(i)), Error(code="x"), 1)
     assert [d.envelope.payload.n for d in store.list()] == [1, 2]
     assert store.evicted == 1
+
+
+async def test_a_handler_error_answers_with_its_code_and_is_not_a_dead_letter() -> None:
+    from khorsyio import HandlerError
+
+    class Register(Handler[Num, Num]):
+        subscribes_to = "register"
+        publishes = "registered"
+        retry = RetryPolicy(attempts=3, backoff=0.001)
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def process(self, data: Num, ctx: Context) -> Num:
+            self.calls += 1
+            raise HandlerError("conflict", "already registered", details={"n": data.n})
+
+    bus = Bus()
+    errors: list[Envelope] = []
+    bus.on_error(errors.append)
+    h = Register()
+    bus.register(h)
+    await bus.start()
+    result = await bus.request("register", Num(1), response_type="registered", timeout=5)
+    assert result.error is not None
+    assert (result.error.code, result.error.message, result.error.details) == (
+        "conflict",
+        "already registered",
+        {"n": 1},
+    )
+    assert h.calls == 1  # "conflict" is not in retry_on
+    assert len(errors) == 1
+    assert len(bus.dead_letters) == 0
+    await bus.stop()
