@@ -11,9 +11,10 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from khorsyio.db import dsn as _dsn
 from khorsyio.db.base import Base
@@ -211,21 +212,6 @@ class Database:
                 self._serial_held.reset(token)
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        tx = self._tx.get()
-        if tx is not None:
-            async with tx.lock:
-                yield tx.conn
-            return
-        engine = self.engine
-        if self._autocommit is not None:
-            async with self._autocommit.connect() as conn:
-                yield conn
-        else:
-            async with self._serialized(), engine.begin() as conn:
-                yield conn
-
-    @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One transaction for the facade calls (and sessions) made inside the block.
 
@@ -326,13 +312,24 @@ class Database:
         *,
         atomic: bool,
     ) -> T:
+        # One greenlet runs checkout, statement, result shaping and release with the sync
+        # API (as AsyncSession.run_sync does): about half the cost of three async steps.
+        tx = self._tx.get()
+        if tx is not None:
+            sync_conn = tx.conn.sync_connection
+            assert sync_conn is not None
+            async with tx.lock:
+                return await greenlet_spawn(_on_connection, sync_conn, prepared, params, shape)
         engine = self.engine  # creates it (and the autocommit variant) on first use
-        if atomic and self._autocommit is not None and self._tx.get() is None:
-            connection = engine.begin()  # not autocommit: all rows or none
-        else:
-            connection = self._connection()
-        async with connection as conn:
-            return shape(await conn.execute(prepared.statement, params))
+        if self._autocommit is not None and not atomic:
+            # PostgreSQL outside a transaction: autocommit, as asyncpg runs statements
+            return await greenlet_spawn(
+                _autocommit, self._autocommit.sync_engine, prepared, params, shape
+            )
+        async with self._serialized():
+            return await greenlet_spawn(
+                _in_transaction, engine.sync_engine, prepared, params, shape
+            )
 
     async def _shielded(self, work: Coroutine[Any, Any, T]) -> T:
         """Run ``work`` so that cancelling the caller does not cut a statement in half.
@@ -355,6 +352,24 @@ class Database:
         self._inflight.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.debug("statement of a cancelled call failed: %r", task.exception())
+
+
+def _on_connection(
+    conn: Connection, prepared: Prepared, params: Any, shape: Callable[[Any], T]
+) -> T:
+    return shape(conn.execute(prepared.statement, params))
+
+
+def _autocommit(engine: Engine, prepared: Prepared, params: Any, shape: Callable[[Any], T]) -> T:
+    with engine.connect() as conn:
+        return shape(conn.execute(prepared.statement, params))
+
+
+def _in_transaction(
+    engine: Engine, prepared: Prepared, params: Any, shape: Callable[[Any], T]
+) -> T:
+    with engine.begin() as conn:  # commits, or rolls back on error: all rows or none
+        return shape(conn.execute(prepared.statement, params))
 
 
 def _all_rows(result: Any) -> list[dict[str, Any]]:
