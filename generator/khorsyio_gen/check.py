@@ -60,6 +60,19 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
+class _Path:
+    """``POST /users → user.create → CreateUser``, computed only when a message needs it."""
+
+    def __init__(self, nodes: list[Node], name: str) -> None:
+        self.nodes, self.name = nodes, name
+
+    def __str__(self) -> str:
+        return " → ".join(entry_path(self.nodes, self.name))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 class _Checker:
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -72,10 +85,10 @@ class _Checker:
             Problem(code=code, message=message, severity=severity, key=key, line=line)
         )
 
-    def path(self, name: str) -> str:
-        return " → ".join(entry_path(self.nodes, name))
+    def path(self, name: str) -> _Path:
+        return _Path(self.nodes, name)
 
-    def contract(self, name: str | None, key: str, where: str) -> None:
+    def contract(self, name: str | None, key: str, where: object) -> None:
         if not name:
             return
         contracts = self.project.contracts

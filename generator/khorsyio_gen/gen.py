@@ -12,6 +12,7 @@ import libcst as cst
 
 from khorsyio_gen.check import STRUCTURAL, Problem, check_project, errors
 from khorsyio_gen.contracts import Project, load_project
+from khorsyio_gen.cst.imports import imported
 from khorsyio_gen.cst.merge import (
     HandlerParseError,
     body_code,
@@ -75,9 +76,9 @@ def _read(root: Path, rel: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def _hashes(text: str, name: str) -> tuple[str, str]:
-    """Hashes of the docstring and process body of class ``name`` in ``text``."""
-    cls = find_class(cst.parse_module(text), [name])
+def _hashes(module: cst.Module, name: str) -> tuple[str, str]:
+    """Hashes of the docstring and process body of class ``name`` in ``module``."""
+    cls = find_class(module, [name])
     assert cls is not None
     assert isinstance(cls.body, cst.IndentedBlock)
     first = cls.body.body[0]
@@ -142,13 +143,14 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
         entry = old.handlers.get(h.id)
         ideal = formatted[f"ideal/{h.path}"]
         ideal_test = formatted[f"ideal/{h.test}"]
-        doc_hash, stub_hash = _hashes(ideal, h.name)
+        ideal_mod = cst.parse_module(ideal)
+        doc_hash, stub_hash = _hashes(ideal_mod, h.name)
         new.handlers[h.id] = HandlerEntry(
             name=h.name,
             domain=h.domain,
             module=h.path,
             test=h.test,
-            imports=sorted(_imports_of(ideal)),
+            imports=sorted(_imports_of(ideal_mod)),
             doc=doc_hash,
             stub=stub_hash,
             fresh=code_hash(ideal),
@@ -165,7 +167,7 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
                 result = merge_handler(
                     rel,
                     text,
-                    ideal,
+                    ideal_mod,
                     class_names=names,
                     old_imports={tuple(i) for i in entry.imports} if entry else set(),  # type: ignore[misc]
                     old_doc=entry.doc if entry else None,
@@ -231,10 +233,8 @@ def _adopt(old: Manifest, plan: Plan) -> None:
                 break
 
 
-def _imports_of(text: str) -> set[tuple[str, str]]:
-    from khorsyio_gen.cst.imports import imported
-
-    return {p for p in imported(cst.parse_module(text)) if p[0] != "__future__"}
+def _imports_of(module: cst.Module) -> set[tuple[str, str]]:
+    return {p for p in imported(module) if p[0] != "__future__"}
 
 
 def _plan_test(
@@ -308,9 +308,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

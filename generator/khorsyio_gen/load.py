@@ -15,7 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from khorsyio_gen.errors import SpecError
 from khorsyio_gen.spec import Spec
 
-__all__ = ["SPEC_FILE", "key_parts", "line_of", "load_spec", "load_spec_text", "plain"]
+__all__ = ["SPEC_FILE", "SpecDoc", "key_parts", "line_of", "load_spec", "load_spec_text", "plain"]
 
 SPEC_FILE = "khorsyio.yaml"
 
@@ -103,8 +103,28 @@ def _dotted(parts: list[str | int]) -> str:
     return out
 
 
+class SpecDoc:
+    """The spec's text; its round-trip tree (with line numbers) is parsed on first use only,
+    since the fast safe loader keeps no positions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._tree: Any = None
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None:
+            try:
+                self._tree = YAML(typ="rt").load(self.text)
+            except YAMLError:
+                self._tree = {}
+        return self._tree
+
+
 def line_of(doc: Any, parts: list[str | int]) -> int | None:
     """1-based line of the key at ``parts`` (or of the deepest existing parent)."""
+    if isinstance(doc, SpecDoc):
+        doc = doc.tree
     node, line = doc, None
     for p in parts:
         lc = getattr(node, "lc", None)
@@ -144,9 +164,9 @@ def _expectation(msg: str) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
-def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, Any]:
-    """Parse ``text``; return the spec and the round-trip document (for line numbers)."""
-    yaml = YAML(typ="rt")
+def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, SpecDoc]:
+    """Parse ``text``; return the spec and its source (for line numbers)."""
+    yaml = YAML(typ="safe")
     try:
         doc = yaml.load(text)
     except MarkedYAMLError as e:
@@ -170,13 +190,12 @@ def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, Any]:
         parts = _locate(doc, _split_path(path.split("`")[-1] if bad_key else path), bad_key)
         if bad_key and parts:
             msg = f"invalid name {parts[-1]!r}: {msg}"
-        raise SpecError(
-            file, _dotted(parts) or "(top level)", _expectation(msg), line_of(doc, parts)
-        ) from None
-    return spec, doc
+        line = line_of(SpecDoc(text), parts)
+        raise SpecError(file, _dotted(parts) or "(top level)", _expectation(msg), line) from None
+    return spec, SpecDoc(text)
 
 
-def load_spec(root: Path) -> tuple[Spec, Any]:
+def load_spec(root: Path) -> tuple[Spec, SpecDoc]:
     path = root / SPEC_FILE
     if not path.is_file():
         raise SpecError(str(path), "", "not found: run khorsyio in a project with a khorsyio.yaml")

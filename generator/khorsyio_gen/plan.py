@@ -54,15 +54,33 @@ class RoutePlan:
         return f"{self.spec.method} {self.spec.path}"
 
 
+class _Index:
+    """Handlers by the event they answer and by the events they publish."""
+
+    def __init__(self, handlers: list[HandlerPlan]) -> None:
+        self.consumers: dict[str, list[HandlerPlan]] = {}
+        self.producers: dict[str, list[HandlerPlan]] = {}
+        for h in handlers:
+            self.consumers.setdefault(h.spec.on, []).append(h)
+            for ev in h.emits:
+                self.producers.setdefault(ev, []).append(h)
+
+
 @dataclass
 class Plan:
     project: Project
     handlers: list[HandlerPlan] = field(default_factory=list)
     routes: list[RoutePlan] = field(default_factory=list)
+    _index: _Index | None = None
 
     @property
     def domains(self) -> list[str]:
         return list(self.project.spec.domains)
+
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self.handlers)
+        return self._index
 
     def by_name(self, name: str) -> HandlerPlan | None:
         for h in self.handlers:
@@ -121,10 +139,10 @@ def build_plan(project: Project) -> Plan:
 def neighbours(plan: Plan, h: HandlerPlan) -> tuple[list[str], list[str]]:
     """Who produces the event ``h`` answers, and who consumes what it publishes."""
     spec = plan.project.spec
+    index = plan.index()
     before: list[str] = []
-    for other in plan.handlers:
-        if h.spec.on in other.emits:
-            before.append(f"{other.name} ({other.domain}) publishes {h.spec.on}")
+    for other in index.producers.get(h.spec.on, ()):
+        before.append(f"{other.name} ({other.domain}) publishes {h.spec.on}")
     for r in plan.routes:
         if r.spec.event == h.spec.on:
             before.append(f"route {r.label} publishes {h.spec.on}")
@@ -137,9 +155,8 @@ def neighbours(plan: Plan, h: HandlerPlan) -> tuple[list[str], list[str]]:
         before.append(f"{h.spec.on} comes from outside (declared external)")
     after: list[str] = []
     for ev in h.emits:
-        for other in plan.handlers:
-            if other.spec.on == ev:
-                after.append(f"{ev} → {other.name} ({other.domain})")
+        for other in index.consumers.get(ev, ()):
+            after.append(f"{ev} → {other.name} ({other.domain})")
         for r in plan.routes:
             if r.spec.reply == ev:
                 after.append(f"{ev} → answers route {r.label}")

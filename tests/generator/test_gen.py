@@ -169,7 +169,7 @@ def test_interrupted_write_leaves_no_half_file(  # type: ignore[no-untyped-def]
         gen_module.apply(gen_module.generate(project))
     monkeypatch.undo()
     assert path.read_text() == before
-    leftovers = [p for p in project.rglob("*.tmp")]
+    leftovers = list(project.rglob("*.tmp"))
     assert leftovers == []
     assert cli(project, "gen").code == 0
     assert "timeout = 9.0" in path.read_text()

@@ -46,13 +46,15 @@ def test_example_spec_loads() -> None:
     ("text", "key", "line", "expected"),
     [
         (
-            "domains:\n  user:\n    handlers:\n      CreateUser:\n        on: 5\n        input: A\n",
+            "domains:\n  user:\n    handlers:\n      CreateUser:\n        on: 5\n"
+            "        input: A\n",
             "domains.user.handlers.CreateUser.on",
             5,
             "expected `str`, got `int`",
         ),
         (
-            "domains:\n  user:\n    handlers:\n      create-user:\n        on: a\n        input: A\n",
+            "domains:\n  user:\n    handlers:\n      create-user:\n        on: a\n"
+            "        input: A\n",
             "domains.user.handlers.create-user",
             4,
             "CamelCase class name",
@@ -108,7 +110,8 @@ def test_spec_errors_name_key_line_and_expectation(
         ("domains:\n  user: [\n", 3, "YAML syntax error"),
         ("a: 1\n  b: 2\n", 2, "YAML syntax error, column"),
         (
-            "domains:\n  u:\n    handlers:\n      A: {on: a, input: X}\n      A: {on: b, input: X}\n",
+            "domains:\n  u:\n    handlers:\n      A: {on: a, input: X}\n"
+            "      A: {on: b, input: X}\n",
             5,
             "duplicate key",
         ),

@@ -198,14 +198,14 @@ def _merge_process(
 def merge_handler(
     path: str,
     source: str,
-    ideal_source: str,
+    ideal_mod: cst.Module,
     *,
     class_names: Sequence[str],
     old_imports: set[tuple[str, str]],
     old_doc: str | None,
     old_stub: str | None,
 ) -> MergeResult:
-    """``source`` with its owned members taken from ``ideal_source`` (a fresh rendering).
+    """``source`` with its owned members taken from ``ideal_mod`` (a fresh rendering).
 
     ``class_names``: names the handler class may have in ``source`` (its current name first,
     then its previous one). ``old_imports``: what the generator imported last time (removed
@@ -213,7 +213,6 @@ def merge_handler(
     and stub body last generated (replaced only while unedited).
     """
     module = parse(path, source)
-    ideal_mod = cst.parse_module(ideal_source)
     ideal = find_class(ideal_mod, class_names[:1])
     assert ideal is not None
     assert isinstance(ideal.body, cst.IndentedBlock)
@@ -280,6 +279,8 @@ def merge_handler(
     )
     module = module.with_changes(body=[new_cls if s is cls else s for s in module.body])
     needed = imported(ideal_mod)
-    module = remove_unused(module, old_imports - needed, {n for _, n in needed})
+    stale = old_imports - needed
+    if stale:
+        module = remove_unused(module, stale, {n for _, n in needed})
     module = add_imports(module, needed - imported(module))
     return MergeResult(module.code, is_stub(_func(body, "process")))
