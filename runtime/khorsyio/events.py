@@ -70,6 +70,15 @@ class Context(msgspec.Struct, kw_only=True):
             correlation_id=self.correlation_id,
         )
 
+    def forward(self, event_type: str, data: Any) -> Envelope:
+        """An envelope publishing ``data`` as ``event_type`` in this chain.
+
+        What a handler returns to pick its next event (conditional routing)::
+
+            return ctx.forward("user.vip" if data.vip else "user.regular", data)
+        """
+        return Envelope(event_type=event_type, payload=data, ctx=self.child(""))
+
 
 class Error(msgspec.Struct, kw_only=True):
     """A failure as data: what went wrong, where, and in which trace."""

@@ -230,3 +230,17 @@ async def test_metrics_count_processed_and_errors(bus: Bus) -> None:
     assert snap["Flaky"]["errors"] == 1
     assert isinstance(snap["Flaky"]["avg_ms"], float)
     assert snap["Flaky"]["last_error"] == "bad name"
+
+
+async def test_ctx_forward_routes_within_the_chain(bus: Bus) -> None:
+    class Pick(Handler[UserIn, None]):
+        subscribes_to = "pick"
+
+        async def process(self, data: UserIn, ctx: Context) -> Envelope:
+            return ctx.forward("pick.b" if data.name == "b" else "pick.a", UserOut(name=data.name))
+
+    bus.register(Pick())
+    await bus.start()
+    result = await bus.request("pick", UserIn(name="b"), response_type="pick.b", user_id="u7")
+    assert result.payload == UserOut(name="b")
+    assert result.ctx.source == "Pick" and result.ctx.user_id == "u7"
