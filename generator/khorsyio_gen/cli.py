@@ -60,7 +60,7 @@ def _gen(args: argparse.Namespace) -> int:
 
     root: Path = args.root
     if args.gen_command == "handler":
-        from khorsyio_gen.gen import _atomic_write
+        from khorsyio_gen.gen import _atomic_write, validate_spec_text
         from khorsyio_gen.yaml_edit import add_handler
 
         text = add_handler(
@@ -74,6 +74,7 @@ def _gen(args: argparse.Namespace) -> int:
             deps=[d.strip() for d in args.deps.split(",") if d.strip()],
             id=args.id,
         )
+        validate_spec_text(root, text)
         _atomic_write(root / "khorsyio.yaml", text)
         print(f"added {args.name} to khorsyio.yaml (domain {args.domain})")
     out = generate(root, prune=args.prune)

@@ -23,7 +23,7 @@ from khorsyio_gen.cst.merge import (
 from khorsyio_gen.cst.rename import rename_in_test
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.fmt import format_texts
-from khorsyio_gen.load import load_spec
+from khorsyio_gen.load import load_spec, load_spec_text
 from khorsyio_gen.manifest import MANIFEST, HandlerEntry, Manifest, dump_manifest, read_manifest
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan, Plan, build_plan
@@ -69,6 +69,15 @@ def load(root: Path) -> tuple[Project, list[Problem]]:
     spec, doc = load_spec(root)
     project = load_project(root, spec, doc)
     return project, check_project(project)
+
+
+def validate_spec_text(root: Path, text: str) -> None:
+    """Raise :class:`GenError` when ``text`` (a new khorsyio.yaml) has errors gen refuses."""
+    spec, doc = load_spec_text(text)
+    problems = check_project(load_project(root.resolve(), spec, doc))
+    fatal = [p for p in errors(problems) if p.code in STRUCTURAL or p.code == "contract_mismatch"]
+    if fatal:
+        raise GenError("\n".join(str(p) for p in fatal))
 
 
 def _read(root: Path, rel: str) -> str | None:
