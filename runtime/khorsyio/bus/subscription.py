@@ -27,7 +27,7 @@ import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.metrics import HandlerStats
-from khorsyio.errors import HandlerError
+from khorsyio.errors import ClientError, HandlerError
 from khorsyio.events import Envelope
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
@@ -188,6 +188,8 @@ class Subscription:
                             out = self._result_envelope(result, env)
                     except HandlerError as f:
                         failure = f
+                    except ClientError as e:  # e.g. a QueryError: the caller's mistake, not ours
+                        failure = HandlerError(e.code, str(e), details={"status": e.status})
                     except TimeoutError:
                         failure = _failure(
                             "timeout", f"{self.name} timed out after {self.timeout}s"

@@ -153,3 +153,24 @@ async def test_a_handler_error_answers_with_its_code_and_is_not_a_dead_letter() 
     assert len(errors) == 1
     assert len(bus.dead_letters) == 0
     await bus.stop()
+
+
+async def test_a_client_error_in_a_handler_keeps_its_code_and_status() -> None:
+    from khorsyio import ClientError
+
+    class Lookup(Handler[Num, Num]):
+        subscribes_to = "lookup"
+        publishes = "found"
+
+        async def process(self, data: Num, ctx: Context) -> Num:
+            raise ClientError(f"no item {data.n}", status=404, code="not_found")
+
+    bus = Bus()
+    bus.register(Lookup())
+    await bus.start()
+    result = await bus.request("lookup", Num(3), response_type="found", timeout=5)
+    assert result.error is not None
+    assert (result.error.code, result.error.message) == ("not_found", "no item 3")
+    assert result.error.details == {"status": 404}
+    assert len(bus.dead_letters) == 0
+    await bus.stop()
