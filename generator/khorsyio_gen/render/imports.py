@@ -33,6 +33,8 @@ def render_imports(pairs: Iterable[tuple[str, str]], plain: Iterable[str] = ()) 
     for module, names in by_module.items():
         line = f"from {module} import {', '.join(sorted(names, key=_name_key))}"
         entries.append((_section(module), 1, module, line))
+    if not entries:
+        return ""
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     out: list[str] = []
     last = None

@@ -84,9 +84,13 @@ def _sample(c: Contract) -> Any:
 
 def render_samples(contracts: list[Contract], inputs: Sequence[tuple[str, Contract]] = ()) -> str:
     pairs = {(c.module, c.name) for c in contracts}
-    out = [HEADER, render_imports({("typing", "Any"), *pairs}, ["msgspec"]), "\n"]
+    if contracts:
+        pairs.add(("typing", "Any"))
+    values = {c.name: _sample(c) for c in contracts}
+    plain = ["msgspec"] if any(v is not None for v in values.values()) else []
+    out = [HEADER, render_imports(pairs, plain) if pairs else "", "\n"]
     for c in contracts:
-        value = _sample(c)
+        value = values[c.name]
         out.append(f"\n\ndef {sample_fn(c.name)}(**changes: Any) -> {c.name}:\n")
         out.append(f'    """A valid ``{c.name}``; keyword arguments replace fields."""\n')
         if value is None:

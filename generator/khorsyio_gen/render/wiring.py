@@ -87,7 +87,9 @@ def render_routes(plan: Plan, domain: str) -> str:
 
 def render_factories(plan: Plan) -> str:
     """``app/_generated/handlers.py``: one typed factory per handler (tests use them too)."""
-    imports: Imports = {("khorsyio", "App"), ("app._generated.services", "Services")}
+    imports: Imports = set()
+    if plan.handlers:
+        imports |= {("khorsyio", "App"), ("app._generated.services", "Services")}
     for h in plan.handlers:
         imports.add((h.module, h.name))
     out = [_doc("One factory per handler: the handler built with its dependencies.")]
@@ -106,9 +108,10 @@ def render_domain(plan: Plan, domain: str) -> str:
     imports: Imports = {
         ("khorsyio", "App"),
         ("khorsyio", "Domain"),
-        ("app._generated", "handlers"),
         ("app._generated.services", "Services"),
     }
+    if handlers:
+        imports.add(("app._generated", "handlers"))
     if has_routes:
         imports.add(("app._generated.routes", f"{domain} as {domain}_routes"))
     out = [
