@@ -23,14 +23,16 @@ SPECS = {
         "        input: Tick\nexternal: [core.in]\n"
     ),
     "process_mode": (
-        "domains:\n  core:\n    handlers:\n      Crunch:\n        on: core.in\n        input: Tick\n"
-        "        emits: core.out\n        output: Tick\n        execution_mode: process\n"
+        "domains:\n  core:\n    handlers:\n      Crunch:\n        on: core.in\n"
+        "        input: Tick\n        emits: core.out\n        output: Tick\n"
+        "        execution_mode: process\n"
         "external: [core.in]\nterminal: [core.out]\n"
     ),
     "schedule_and_provider_only": (
         "providers:\n  mailer:\n    type: app.services.mailer:Mailer\n"
         "schedules:\n  - event: core.tick\n    contract: Tick\n    interval: 5\n"
-        "domains:\n  core:\n    handlers:\n      OnTick:\n        on: core.tick\n        input: Tick\n"
+        "domains:\n  core:\n    handlers:\n      OnTick:\n        on: core.tick\n"
+        "        input: Tick\n"
     ),
 }
 
