@@ -524,7 +524,7 @@ def main() -> None:
     )
     print("ratio: req/s against raw ASGI; cpu ratio: raw's CPU time per request / this one's")
     head = (
-        f"{'framework':<10} {'endpoint':<13} {'req/s':>8} {'ratio':>6} {'cpu us':>7} "
+        f"{'framework':<14} {'endpoint':<13} {'req/s':>8} {'ratio':>6} {'cpu us':>7} "
         f"{'cpu ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'RSS MiB':>8}"
     )
     print(head)
@@ -534,7 +534,7 @@ def main() -> None:
             m = r[ep]
             bad = "  (non-2xx!)" if m["non_2xx"] else ""
             print(
-                f"{r['framework']:<10} {label:<13} {m['rps']:>8.0f} {m['ratio']:>6.2f} "
+                f"{r['framework']:<14} {label:<13} {m['rps']:>8.0f} {m['ratio']:>6.2f} "
                 f"{m['cpu_us_per_req']:>7.1f} {m['cpu_ratio']:>9.2f} "
                 f"{m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} {r['peak_rss_mib']:>8.1f}{bad}"
             )
