@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -140,14 +139,12 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
             text = _read(root, rel) if rel else None
             if rel and text is not None:
                 sources[h.id] = (rel, text)
-                if _parses(text):  # an unparsable module is reported by the merge below
-                    batch[f"orig/{rel}"] = text
                 break
     formatted = format_texts(batch)
     for rel in owned:
         out.writes[rel] = formatted[rel]
 
-    merged: dict[str, str] = {}
+    merged: dict[str, tuple[str, str]] = {}  # target -> (original text, merged text)
     for h in plan.handlers:
         entry = old.handlers.get(h.id)
         ideal = formatted[f"ideal/{h.path}"]
@@ -189,17 +186,20 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
                 continue
             if result.is_stub:
                 out.stubs.append(h.name)
-            clean = formatted.get(f"orig/{rel}") == text
-            if clean and result.code != text:
-                merged[h.path] = result.code
+            if result.code != text:
+                merged[h.path] = (text, result.code)
             else:
-                out.writes[h.path] = result.code
+                out.writes[h.path] = text
             if rel != h.path:
                 out.deletes.append(rel)
                 out.notes.append(f"moved {rel} -> {h.path}")
         _plan_test(root, h, entry, ideal_test, out)
-    if merged:
-        out.writes.update(format_texts(merged))
+    if merged:  # format a changed module only when it was ruff-clean before the change
+        pairs = {f"o/{rel}": text for rel, (text, _) in merged.items()}
+        pairs.update({f"m/{rel}": code for rel, (_, code) in merged.items()})
+        done = format_texts(pairs)
+        for rel, (text, code) in merged.items():
+            out.writes[rel] = done[f"m/{rel}"] if done[f"o/{rel}"] == text else code
 
     for hid, entry in sorted(old.handlers.items()):
         if hid in new.handlers:
@@ -220,14 +220,6 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     out.writes[MANIFEST] = dump_manifest(new)
     out.deletes = sorted(set(out.deletes) - set(out.writes))
     return out
-
-
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def _adopt(old: Manifest, plan: Plan) -> None:
