@@ -8,6 +8,7 @@ whole path through the graph.
 
 from __future__ import annotations
 
+import typing
 from typing import Literal
 
 import msgspec
@@ -37,6 +38,7 @@ STRUCTURAL = frozenset(
         "invalid_name",
         "process_mode_deps",
         "bad_payload",
+        "provider_type",
     }
 )
 """Problems that stop ``khorsyio gen`` (the others are graph findings it only reports)."""
@@ -189,12 +191,36 @@ class _Checker:
         for i, pair in enumerate(spec.compatible):
             for name in pair:
                 self.contract(name, f"compatible[{i}]", "compatible")
+        for name in spec.providers:
+            self._provider(name)
         for name in sorted(set(spec.providers) - used_providers):
             self.add(
                 "unused_provider", f"providers.{name}", f"provider '{name}' is unused", "warning"
             )
         self._graph()
         return self.problems
+
+    def _provider(self, name: str) -> None:
+        p = self.project.providers.get(name)
+        if p is None:
+            return
+        key = f"providers.{name}"
+        if not isinstance(p.cls, type):
+            self.add("provider_type", key + ".type", f"{p.type_name} is not a class")
+            return
+        made = p.factory
+        if not isinstance(made, type):
+            try:
+                made = typing.get_type_hints(p.factory).get("return")
+            except Exception:
+                made = None
+        if isinstance(made, type) and not issubclass(made, p.cls):
+            self.add(
+                "provider_type",
+                key + ".factory",
+                f"dep '{name}': the factory {p.factory_name} makes a {made.__name__}, "
+                f"not a {p.type_name}",
+            )
 
     def _route_reply(self, label: str, key: str, reply: str, response: str | None) -> None:
         if not response:

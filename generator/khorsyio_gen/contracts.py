@@ -45,6 +45,7 @@ class Provider:
     factory_module: str = ""
     factory_name: str = ""
     builtin: bool = False
+    factory: Any = None
 
 
 BUILTIN_PROVIDERS: dict[str, tuple[str, str]] = {
@@ -180,5 +181,12 @@ def _load_providers(root: Path, spec: Spec, project: Project) -> None:
                 "khorsyio.yaml", key + ".factory", f"{fmod}:{fname} is not a callable factory"
             )
         project.providers[name] = Provider(
-            name, tmod, tname, cls, f"services.{name}", factory_module=fmod, factory_name=fname
+            name,
+            tmod,
+            tname,
+            cls,
+            f"services.{name}",
+            factory_module=fmod,
+            factory_name=fname,
+            factory=factory,
         )

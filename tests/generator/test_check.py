@@ -177,3 +177,22 @@ def test_missing_provider_module(project: Path, cli) -> None:  # type: ignore[no
     assert r.code == 1
     assert "providers.mailer.type" in r.err
     assert "'app.services.nope' not found" in r.err
+
+
+def test_provider_factory_must_make_the_declared_type(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = project / "app/services/mailer.py"
+    path.write_text(
+        path.read_text()
+        + "\n\nclass Other:\n    pass\n\n\ndef make_other() -> Other:\n    return Other()\n"
+    )
+    edit(
+        project / "khorsyio.yaml",
+        "    type: app.services.mailer:Mailer  # a custom dependency",
+        "    type: app.services.mailer:Mailer\n    factory: app.services.mailer:make_other",
+    )
+    problems = _problems(cli, project)
+    bad = [p for p in problems if p["code"] == "provider_type"]
+    assert bad
+    assert bad[0]["key"] == "providers.mailer.factory"
+    assert "makes a Other, not a Mailer" in str(bad[0]["message"])
+    assert cli(project, "gen").code == 1
