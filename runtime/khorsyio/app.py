@@ -153,7 +153,8 @@ class App:
             cls = type(inst)
             sub_to = qualify(p.namespace, cls.subscribes_to)
             pub = qualify(p.namespace, cls.publishes)
-            self.bus.register(inst, subscribes_to=sub_to, publishes=pub)
+            also = tuple(qualify(p.namespace, e) for e in cls.also_publishes)
+            self.bus.register(inst, subscribes_to=sub_to, publishes=pub, also_publishes=also)
             if p.namespace:  # the seed shows namespaced names on the instance
                 inst.__dict__["subscribes_to"] = sub_to
                 inst.__dict__["publishes"] = pub

@@ -39,6 +39,9 @@ class Handler(Generic[InT, OutT]):
 
     subscribes_to: ClassVar[str] = ""
     publishes: ClassVar[str] = ""
+    also_publishes: ClassVar[tuple[str, ...]] = ()
+    """Other events ``process`` may publish by returning an Envelope (conditional routing);
+    declared so that the graph check knows them."""
     input_type: ClassVar[type[msgspec.Struct] | None] = None
     output_type: ClassVar[type[msgspec.Struct] | None] = None
     timeout: ClassVar[float | None] = None
@@ -89,6 +92,9 @@ def validate_handler_class(cls: type[Any]) -> None:
         raise HandlerDefinitionError(f"{name}.subscribes_to must be a non-empty event name")
     if not isinstance(cls.publishes, str):
         raise HandlerDefinitionError(f"{name}.publishes must be an event name (or '')")
+    also = cls.also_publishes
+    if not isinstance(also, tuple | list) or not all(isinstance(e, str) and e for e in also):
+        raise HandlerDefinitionError(f"{name}.also_publishes must be a tuple of event names")
     for attr in ("input_type", "output_type"):
         tp = getattr(cls, attr)
         if tp is not None and not _is_struct_type(tp):

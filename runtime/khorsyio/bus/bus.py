@@ -95,8 +95,9 @@ class Bus:
         *,
         subscribes_to: str | None = None,
         publishes: str | None = None,
+        also_publishes: tuple[str, ...] | None = None,
     ) -> None:
-        """Subscribe a handler *instance*. ``subscribes_to``/``publishes`` override its own."""
+        """Subscribe a handler *instance*; the keyword arguments override its own wiring."""
         cls = type(handler)
         if isinstance(handler, type):
             raise RegistrationError(
@@ -119,6 +120,7 @@ class Bus:
             timeout=cls.timeout or s.handler_timeout,
             concurrency=cls.concurrency or s.concurrency,
             queue_size=cls.queue_size or s.queue_size,
+            also_publishes=tuple(cls.also_publishes if also_publishes is None else also_publishes),
         )
         if sub.name in self._by_name:
             raise RegistrationError(
@@ -484,7 +486,7 @@ class Bus:
                 kind="handler",
                 name=s.name,
                 consumes=s.subscribes_to,
-                produces=(s.publishes,) if s.publishes else (),
+                produces=((s.publishes,) if s.publishes else ()) + s.also_publishes,
                 input_type=s.input_type,
                 output_type=s.output_type,
             )

@@ -58,6 +58,7 @@ class Subscription:
         timeout: float,
         concurrency: int,
         queue_size: int,
+        also_publishes: tuple[str, ...] = (),
     ) -> None:
         cls = type(handler)
         self.bus = bus
@@ -65,6 +66,7 @@ class Subscription:
         self.name = cls.__name__
         self.subscribes_to = subscribes_to
         self.publishes = publishes
+        self.also_publishes = also_publishes
         self.input_type = cls.input_type
         self.output_type = cls.output_type
         self.timeout = timeout

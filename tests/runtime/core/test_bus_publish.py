@@ -243,4 +243,5 @@ async def test_ctx_forward_routes_within_the_chain(bus: Bus) -> None:
     await bus.start()
     result = await bus.request("pick", UserIn(name="b"), response_type="pick.b", user_id="u7")
     assert result.payload == UserOut(name="b")
-    assert result.ctx.source == "Pick" and result.ctx.user_id == "u7"
+    assert result.ctx.source == "Pick"
+    assert result.ctx.user_id == "u7"

@@ -118,3 +118,35 @@ async def test_declared_externals_and_terminals_silence_the_warnings() -> None:
     await app.startup()
     assert app.graph_problems == []
     await app.shutdown()
+
+
+class Router(Handler[UserIn, None]):
+    subscribes_to = "in"
+    also_publishes = ("vip", "regular")
+
+    async def process(self, data: UserIn, ctx: Context) -> None:
+        return None
+
+
+class Vip(Handler[UserIn, None]):
+    subscribes_to = "vip"
+
+    async def process(self, data: UserIn, ctx: Context) -> None:
+        return None
+
+
+async def test_also_publishes_declares_routed_events_to_the_graph() -> None:
+    from khorsyio import Domain
+
+    app = App(settings=Settings(), strict=True)
+    app.mount(Domain(namespace="user", handlers=[Router, Vip]))
+    app.declare_external("user.in")
+    app.declare_terminal("user.regular")
+    await app.startup()  # strict: user.vip has a producer, user.regular a consumer
+    assert app.graph_problems == []
+    await app.shutdown()
+    bare = App(settings=Settings(), strict=True)
+    bare.mount(Domain(namespace="user", handlers=[Vip]))
+    bare.declare_external("user.in")
+    with pytest.raises(WiringError, match=r"event 'user\.vip' has no producer"):
+        await bare.startup()
