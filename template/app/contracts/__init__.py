@@ -1,0 +1,1 @@
+"""Contracts: the msgspec Structs events and routes carry. Written first, by you."""

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from khorsyio import Context, Handler, SocketTransport
+
+from app.contracts.chat import ChatMessage, ChatReply
+
+
+class AnswerChat(Handler[ChatMessage, None]):
+    """Answer ``chat.msg``.
+
+    Input ``ChatMessage`` (app.contracts.chat):
+        text: str
+    Output: nothing (return None).
+    Dependencies:
+        self._transport: SocketTransport (from khorsyio; its methods: see the task card)
+    Comes from:
+        websocket clients publish chat.msg
+    Goes to:
+        nothing
+    Test: python -m pytest tests/chat/test_answer_chat.py
+    Task card: khorsyio task AnswerChat
+    """
+
+    subscribes_to = "chat.msg"
+
+    def __init__(self, transport: SocketTransport) -> None:
+        self._transport = transport
+
+    async def process(self, data: ChatMessage, ctx: Context) -> None:
+        sender = ctx.extra.get("_ws_sid")  # the client that sent chat.msg
+        await self._transport.emit("chat.reply", ChatReply(text=f"echo: {data.text}"), sid=sender)

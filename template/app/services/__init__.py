@@ -1,0 +1,1 @@
+"""Services: custom dependencies of handlers (declare them under providers: in khorsyio.yaml)."""
