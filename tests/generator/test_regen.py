@@ -115,3 +115,20 @@ def test_stub_body_follows_a_rename(project: Path, cli) -> None:  # type: ignore
     assert cli(project, "gen").code == 0
     text = (project / "app/domains/user/handlers/register_user.py").read_text()
     assert "RegisterUser.process is not implemented yet" in text
+
+
+def test_unformatted_user_code_is_never_reformatted(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    path = project / HANDLER
+    edit(
+        path,
+        "        raise NotImplementedError(",
+        "        x=[1,2 ,3]  # mine\n        raise NotImplementedError(",
+    )
+    edit(project / "khorsyio.yaml", "timeout: 5", "timeout: 6")
+    edit(project / "khorsyio.yaml", "deps: [db, mailer]", "deps: [db, mailer, client]")
+    assert cli(project, "gen").code == 0
+    text = path.read_text()
+    assert "        x=[1,2 ,3]  # mine\n" in text
+    assert "    timeout = 6.0\n" in text
+    assert "from khorsyio import Context, Database, Handler, HttpClient, RetryPolicy\n" in text
