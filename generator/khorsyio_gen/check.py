@@ -121,6 +121,8 @@ class _Checker:
                 if hname in RESERVED or hname in self.project.contracts:
                     what = "a contract" if hname in self.project.contracts else "reserved"
                     self.add("invalid_name", key, f"handler name '{hname}' is {what}")
+                elif not is_valid_identifier(hname):
+                    self.add("invalid_name", key, f"'{hname}' is a Python keyword")
                 if hname in names:
                     self.add(
                         "duplicate_handler",
@@ -192,6 +194,8 @@ class _Checker:
             for name in pair:
                 self.contract(name, f"compatible[{i}]", "compatible")
         for name in spec.providers:
+            if not is_valid_identifier(name):
+                self.add("invalid_name", f"providers.{name}", f"'{name}' is a Python keyword")
             self._provider(name)
         for name in sorted(set(spec.providers) - used_providers):
             self.add(

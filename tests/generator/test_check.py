@@ -196,3 +196,21 @@ def test_provider_factory_must_make_the_declared_type(project: Path, cli) -> Non
     assert bad[0]["key"] == "providers.mailer.factory"
     assert "makes a Other, not a Mailer" in str(bad[0]["message"])
     assert cli(project, "gen").code == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("      SendWelcome:\n", "      None:\n", "domains.user.handlers.None"),
+        ("  mailer:\n    type", "  class:\n    type", "providers.class"),
+        ("  user:\n", "  def:\n", "domains.def"),
+    ],
+)
+def test_python_keywords_are_invalid_names(  # type: ignore[no-untyped-def]
+    project: Path, cli, old: str, new: str, key: str
+) -> None:
+    edit(project / "khorsyio.yaml", old, new)
+    problems = [p for p in _problems(cli, project) if p["code"] == "invalid_name"]
+    assert [p["key"] for p in problems][:1] == [key]
+    assert "Python keyword" in str(problems[0]["message"])
+    assert cli(project, "gen").code == 1
