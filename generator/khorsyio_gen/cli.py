@@ -60,7 +60,7 @@ def _gen(args: argparse.Namespace) -> int:
 
     root: Path = args.root
     if args.gen_command == "handler":
-        from khorsyio_gen.gen import _atomic_write, validate_spec_text
+        from khorsyio_gen.gen import atomic_write, validate_spec_text
         from khorsyio_gen.yaml_edit import add_handler
 
         text = add_handler(
@@ -75,7 +75,7 @@ def _gen(args: argparse.Namespace) -> int:
             id=args.id,
         )
         validate_spec_text(root, text)
-        _atomic_write(root / "khorsyio.yaml", text)
+        atomic_write(root / "khorsyio.yaml", text)
         print(f"added {args.name} to khorsyio.yaml (domain {args.domain})")
     out = generate(root, prune=args.prune)
     for w in out.warnings:

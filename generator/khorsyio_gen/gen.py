@@ -39,7 +39,7 @@ from khorsyio_gen.render.wiring import (
     render_services,
 )
 
-__all__ = ["Outcome", "apply", "generate", "load"]
+__all__ = ["Outcome", "apply", "atomic_write", "generate", "load", "validate_spec_text"]
 
 
 @dataclass
@@ -303,7 +303,7 @@ def _packages(plan: Plan) -> list[str]:
     return rels
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -321,7 +321,7 @@ def apply(out: Outcome) -> list[str]:
     changed = out.changed()
     for rel in changed:  # writes first: a move never loses the file
         if rel in out.writes:
-            _atomic_write(out.root / rel, out.writes[rel])
+            atomic_write(out.root / rel, out.writes[rel])
     for rel in changed:
         path = out.root / rel
         if rel not in out.writes and path.exists():
