@@ -79,9 +79,11 @@ def _contract_lines(title: str, c: Contract) -> list[str]:
 
 
 def _dep_lines(d: Provider) -> list[str]:
-    if d.builtin:  # its methods follow the khorsyio version: listed by the task card
+    if d.builtin:  # names only: the task card has the signatures of this khorsyio version
+        names = sorted({m.removeprefix("async ").split("(")[0] for m in methods_of(d.cls)})
         return _wrap(
-            f"self._{d.name}: {d.type_name} (from khorsyio; its methods: see the task card)",
+            f"self._{d.name}: {d.type_name} (from khorsyio; signatures in the task card): "
+            + ", ".join(names),
             "    ",
         )
     lines = _wrap(f"self._{d.name}: {d.type_name} (from {d.type_module})", "    ")
