@@ -19,9 +19,14 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="khorsyio", description="khorsyio: the event-graph tool")
     p.add_argument("--root", type=Path, default=Path("."), help="project directory (default .)")
+    common = argparse.ArgumentParser(add_help=False)  # --root after the command works too
+    common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("gen", help="generate the wiring from khorsyio.yaml")
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[common])
+
+    gen = add("gen", "generate the wiring from khorsyio.yaml")
     mode = gen.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 and list stale files")
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
@@ -30,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="delete unedited files of removed handlers"
     )
     gsub = gen.add_subparsers(dest="gen_command")
-    h = gsub.add_parser("handler", help="add a handler to khorsyio.yaml, then generate")
+    h = gsub.add_parser(
+        "handler", help="add a handler to khorsyio.yaml, then generate", parents=[common]
+    )
     h.add_argument("name")
     h.add_argument("--domain", required=True)
     h.add_argument("--on", required=True, help="the event it answers")
@@ -40,17 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("--deps", default="", help="comma-separated provider names")
     h.add_argument("--id", help="stable id (default: the name in kebab-case)")
 
-    chk = sub.add_parser("check", help="check the spec and the contracts (no app boot)")
+    chk = add("check", "check the spec and the contracts (no app boot)")
     chk.add_argument("--format", choices=["text", "json"], default="text")
 
-    g = sub.add_parser("graph", help="export the event graph")
+    g = add("graph", "export the event graph")
     g.add_argument("--format", choices=["mermaid", "dot", "asyncapi"], default="mermaid")
     g.add_argument("-o", "--output", type=Path, help="write to a file instead of stdout")
 
-    st = sub.add_parser("status", help="stubs, handlers without tests, drift")
+    st = add("status", "stubs, handlers without tests, drift")
     st.add_argument("--format", choices=["text", "json"], default="text")
 
-    t = sub.add_parser("task", help="print the task card of a handler for an LLM")
+    t = add("task", "print the task card of a handler for an LLM")
     t.add_argument("handler")
     return p
 

@@ -251,3 +251,12 @@ def test_conditional_routing_handler(project: Path, cli) -> None:  # type: ignor
     assert "async def process(self, data: UserOut, ctx: Context) -> UserOut | Envelope:" in text
     assert "from khorsyio import Context, Envelope, Handler" in text
     assert "Conditional routing: return an Envelope to publish one of user.vip, user.plain" in text
+
+
+def test_root_after_the_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from khorsyio_gen.cli import main
+
+    assert main(["check", "--root", str(project)]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["gen", "--dry-run", "--root", str(project)]) == 0
+    assert "write app/_generated/registry.py" in capsys.readouterr().out
