@@ -7,8 +7,9 @@ the managed block of AGENTS.md. This script renders the template for each value 
 `template/` (one plain file when both renders agree, a `.jinja` file choosing by
 `include_example` when they differ, a conditional file name when only one render has it).
 
-Handler modules or tests that `khorsyio gen` creates for a handler new to the example graph
-are copied too, as stubs, and listed: fill them in the template.
+Handler modules whose wiring or docstring `khorsyio gen` updates are written back too, and
+so are the stubs (module and test) it creates for a handler new to the example graph: the
+script lists them; fill the new ones in the template.
 
 usage: python scripts/sync_template.py [--check]   (--check: exit 1 if the template is stale)
 """
@@ -16,6 +17,7 @@ usage: python scripts/sync_template.py [--check]   (--check: exit 1 if the templ
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -32,13 +34,9 @@ YES, NO = "{% if include_example %}", "{% if not include_example %}"
 
 
 def render(dst: Path, include_example: bool) -> dict[str, str]:
-    """Render the template into ``dst``; run gen; return what gen wrote or changed."""
+    """Render the template into ``dst``, run gen; return the files gen owns or wrote."""
     copier.run_copy(
-        str(REPO),
-        dst,
-        data={"include_example": include_example},
-        defaults=True,
-        quiet=True,
+        str(REPO), dst, data={"include_example": include_example}, defaults=True, quiet=True
     )
     before = snapshot(dst)
     subprocess.run(
@@ -48,7 +46,9 @@ def render(dst: Path, include_example: bool) -> dict[str, str]:
         text=True,
     )
     after = snapshot(dst)
-    return {p: text for p, text in after.items() if before.get(p) != text}
+    manifest = json.loads(after["app/_generated/manifest.json"])
+    owned = {*manifest["files"], "AGENTS.md"}
+    return {p: text for p, text in after.items() if p in owned or before.get(p) != text}
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -67,9 +67,7 @@ def managed_block(text: str) -> str:
 
 def choose(a: str, b: str) -> str:
     """Jinja text that renders ``a`` with the example and ``b`` without it."""
-    return (
-        f"{YES}{{% raw %}}{a}{{% endraw %}}{{% else %}}{{% raw %}}{b}{{% endraw %}}{{% endif %}}"
-    )
+    return f"{YES}{{% raw %}}{a}{{% endraw %}}{{% else %}}{{% raw %}}{b}{{% endraw %}}{{% endif %}}"
 
 
 def template_path(rel: str, other: set[str], cond: str) -> str:
@@ -93,36 +91,41 @@ def sync(check: bool) -> int:
             trees[flag] = set(snapshot(dst))
     wanted: dict[str, str] = {}
     agents = {flag: managed_block(r.pop("AGENTS.md")) for flag, r in renders.items()}
-    new_user_files = []
     for rel in sorted(set(renders[True]) | set(renders[False])):
         a, b = renders[True].get(rel), renders[False].get(rel)
-        owned = rel.startswith("app/_generated/") or rel.endswith("__init__.py")
-        if not owned:
-            new_user_files.append(rel)
         if a is not None and b is not None:
             wanted[rel if a == b else rel + ".jinja"] = a if a == b else choose(a, b)
         elif a is not None:
             wanted[template_path(rel, trees[False], YES)] = a
         elif b is not None:
             wanted[template_path(rel, trees[True], NO)] = b
-    agents_path = TEMPLATE / "AGENTS.md.jinja"
-    agents_text = agents_path.read_text(encoding="utf-8")
-    old_block = managed_block(agents_text)
-    wanted["AGENTS.md.jinja"] = agents_text.replace(
-        old_block, choose(agents[True], agents[False]) if agents[True] != agents[False] else
-        "{% raw %}" + agents[True] + "{% endraw %}"
+    agents_text = (TEMPLATE / "AGENTS.md.jinja").read_text(encoding="utf-8")
+    head = min(
+        i
+        for i in (agents_text.find(p + BEGIN) for p in (YES + "{% raw %}", "{% raw %}", ""))
+        if i >= 0
     )
+    block = (
+        choose(agents[True], agents[False])
+        if agents[True] != agents[False]
+        else "{% raw %}" + agents[True] + "{% endraw %}"
+    )
+    wanted["AGENTS.md.jinja"] = agents_text[:head] + block + "\n"
     stale = [
         rel
         for rel, text in wanted.items()
         if not (TEMPLATE / rel).is_file() or (TEMPLATE / rel).read_text(encoding="utf-8") != text
     ]
     generated = TEMPLATE / "app" / "_generated"
-    extra = [
-        str(p.relative_to(TEMPLATE))
-        for p in generated.rglob("*")
-        if p.is_file() and str(p.relative_to(TEMPLATE)) not in wanted
-    ] if generated.exists() else []
+    extra = (
+        [
+            str(p.relative_to(TEMPLATE))
+            for p in generated.rglob("*")
+            if p.is_file() and str(p.relative_to(TEMPLATE)) not in wanted
+        ]
+        if generated.exists()
+        else []
+    )
     if check:
         for rel in stale + extra:
             print(f"stale: template/{rel}")
@@ -132,8 +135,9 @@ def sync(check: bool) -> int:
         path = TEMPLATE / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    for rel in new_user_files:
-        print(f"new user-owned file from gen (fill it in the template): {rel}")
+    for rel in stale:
+        if "_generated" not in rel and rel != "AGENTS.md.jinja":
+            print(f"changed by gen (check it; fill it if it is a new stub): template/{rel}")
     print(f"synced {len(wanted)} file(s), {len(stale)} changed")
     return 0
 

@@ -12,7 +12,9 @@ class AnswerChat(Handler[ChatMessage, None]):
         text: str
     Output: nothing (return None).
     Dependencies:
-        self._transport: SocketTransport (from khorsyio; its methods: see the task card)
+        self._transport: SocketTransport (from khorsyio; signatures in the task card): allow,
+            asgi, disconnect, emit, emit_envelope, graph_nodes, join, leave, on_connect,
+            reply_to_sender, rooms, start, stop
     Comes from:
         websocket clients publish chat.msg
     Goes to:

@@ -18,7 +18,9 @@ class CountUsers(Handler[Tick, UserCount]):
         total: int
         vip: int
     Dependencies:
-        self._db: Database (from khorsyio; its methods: see the task card)
+        self._db: Database (from khorsyio; signatures in the task card): close, connect,
+            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
+            from_settings, session, transaction
     Comes from:
         a schedule publishes report.tick every 60 s
     Goes to:

@@ -21,7 +21,9 @@ class CreateUser(Handler[NewUser, User]):
         email: str
         vip: bool = False
     Dependencies:
-        self._db: Database (from khorsyio; its methods: see the task card)
+        self._db: Database (from khorsyio; signatures in the task card): close, connect,
+            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
+            from_settings, session, transaction
     Comes from:
         route POST /users publishes user.create
     Goes to:

@@ -30,7 +30,9 @@ class ListUsers(Handler[UserQuery, UserPage]):
         per_page: int
         pages: int
     Dependencies:
-        self._db: Database (from khorsyio; its methods: see the task card)
+        self._db: Database (from khorsyio; signatures in the task card): close, connect,
+            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
+            from_settings, session, transaction
     Comes from:
         route GET /users publishes user.list
     Goes to:

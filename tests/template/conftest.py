@@ -1,0 +1,56 @@
+"""Render the project template with copier, for real, and run the rendered project's tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def render(dst: Path, **data: Any) -> Path:
+    """``copier copy`` of this repository's template into ``dst`` (answers: defaults + data)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DirtyLocalWarning while developing the template
+        copier.run_copy(str(REPO), dst, data=data, defaults=True, quiet=True, unsafe=False)
+    return dst
+
+
+def run(
+    cwd: Path, *cmd: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool of the repository's virtualenv in the rendered project."""
+    exe = str(BIN / cmd[0]) if (BIN / cmd[0]).exists() else cmd[0]
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [exe, *cmd[1:]], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"{result.args}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture
+def pg_database(pg_dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on the test server; its DSN."""
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    admin = pg_dsn.rsplit("/", 1)[0] + "/postgres"
+    psql = ["psql", admin, "-qc"]
+    subprocess.run([*psql, f"create database {name}"], check=True, capture_output=True)
+    yield pg_dsn.rsplit("/", 1)[0] + f"/{name}"
+    subprocess.run(
+        [*psql, f"drop database if exists {name} with (force)"], check=False, capture_output=True
+    )

@@ -1,0 +1,90 @@
+"""Straight after `copier copy`, every supported combination lints, checks and passes its tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import ok, render, run
+
+COMBINATIONS = [
+    pytest.param({"database": "sqlite", "include_example": True}, id="sqlite-memory-example"),
+    pytest.param({"database": "sqlite", "include_example": False}, id="sqlite-memory-empty"),
+    pytest.param({"database": "postgresql", "include_example": True}, id="postgresql-memory-example"),
+    pytest.param(
+        {"database": "postgresql", "include_example": False, "server": "granian"},
+        id="postgresql-memory-empty-granian",
+    ),
+]
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS)
+def test_a_rendered_project_is_green(
+    tmp_path: Path, answers: dict[str, object], request: pytest.FixtureRequest
+) -> None:
+    project = render(tmp_path / "svc", project_name="Shop API", **answers)
+    env = {}
+    if answers["database"] == "postgresql":
+        env["TEST_DB_DSN"] = request.getfixturevalue("pg_database")
+    ok(run(project, "git", "init", "-q"))
+    ok(run(project, "ruff", "check", "."))
+    ok(run(project, "ruff", "format", "--check", "."))
+    ok(run(project, "mypy"))
+    assert "the graph is consistent" in ok(run(project, "khorsyio", "check"))
+    ok(run(project, "khorsyio", "gen", "--check"))
+    assert "all handlers filled and tested" in ok(run(project, "khorsyio", "status"))
+    tests = ok(run(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env))
+    expected = 17 if answers["include_example"] else 3
+    assert f"{expected} passed" in tests
+
+
+def test_the_answers_shape_the_project(tmp_path: Path) -> None:
+    project = render(
+        tmp_path / "svc",
+        project_name="Shop API",
+        database="postgresql",
+        server="granian",
+        python_version="3.12",
+    )
+    pyproject = (project / "pyproject.toml").read_text()
+    assert 'name = "shop_api"' in pyproject
+    assert '"khorsyio[postgres,granian]>=' in pyproject
+    assert 'requires-python = ">=3.12"' in pyproject
+    assert 'target-version = "py312"' in pyproject
+    env = (project / ".env").read_text()
+    assert "DB_DSN=postgresql://postgres@127.0.0.1:5432/shop_api" in env
+    assert "SERVER_SERVER=granian" in env
+    assert (project / ".env.example").read_text().replace("Settings of", "") != ""
+    assert "python-version: \"3.12\"" in (project / ".github/workflows/ci.yml").read_text()
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "package_name: shop_api" in answers
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"package_name": "1abc"}, "not a valid lower-case Python identifier"),
+        ({"package_name": "My-Service"}, "not a valid lower-case Python identifier"),
+        ({"package_name": "app"}, "not a valid lower-case Python identifier"),
+        ({"project_name": "  "}, "The project name cannot be empty"),
+    ],
+)
+def test_bad_answers_are_refused(tmp_path: Path, answers: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render(tmp_path / "svc", **answers)
+    assert not (tmp_path / "svc" / "pyproject.toml").exists()
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    project = render(tmp_path / "svc")
+    env = {"DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"}
+    ok(run(project, "alembic", "upgrade", "head", env=env))
+    assert "No new upgrade operations detected" in ok(run(project, "alembic", "check", env=env))
+
+
+def test_the_template_is_in_step_with_the_generator() -> None:
+    from .conftest import REPO
+
+    result = run(REPO, "python", str(REPO / "scripts" / "sync_template.py"), "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
