@@ -59,7 +59,63 @@ def _parser() -> argparse.ArgumentParser:
 
     t = add("task", "print the task card of a handler for an LLM")
     t.add_argument("handler")
+
+    n = sub.add_parser("new", help="a new project from the template (copier), then gen")
+    n.add_argument("directory", type=Path)
+    n.add_argument("--defaults", action="store_true", help="take every default answer")
+    n.add_argument(
+        "-d", "--data", action="append", default=[], metavar="KEY=VALUE", help="an answer"
+    )
+    n.add_argument("--src", help="another copy of the template (a path or a git URL)")
+    n.add_argument("--vcs-ref", help="the template version (a git tag) with --src")
+
+    u = add("update", "take a newer template version (copier update); exit 1 on conflicts")
+    u.add_argument("--vcs-ref", help="the template version to update to (default: latest)")
+    u.add_argument(
+        "-d", "--data", action="append", default=[], metavar="KEY=VALUE", help="a new answer"
+    )
     return p
+
+
+def _answers(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise GenError(f"--data takes KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def _new(args: argparse.Namespace) -> int:
+    from khorsyio_gen.gen import apply, generate
+    from khorsyio_gen.project import new_project
+
+    dest: Path = args.directory
+    new_project(
+        dest,
+        data=_answers(args.data),
+        defaults=args.defaults,
+        src=args.src,
+        vcs_ref=args.vcs_ref,
+    )
+    apply(generate(dest.resolve()))
+    print(f"created {dest}: cd {dest} && make setup && make test && make run")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from khorsyio_gen.project import update_project
+
+    root: Path = args.root.resolve()
+    left = update_project(root, vcs_ref=args.vcs_ref, data=_answers(args.data))
+    if left:
+        print("the update left conflicts to resolve in:", file=sys.stderr)
+        for path in left:
+            print(f"  {path.relative_to(root)}", file=sys.stderr)
+        return 1
+    print("updated: review `git diff`, then run `make gen check test`")
+    return 0
 
 
 def _gen(args: argparse.Namespace) -> int:
@@ -186,7 +242,15 @@ def _task(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"gen": _gen, "check": _check, "graph": _graph, "status": _status, "task": _task}
+    commands = {
+        "gen": _gen,
+        "check": _check,
+        "graph": _graph,
+        "status": _status,
+        "task": _task,
+        "new": _new,
+        "update": _update,
+    }
     try:
         return commands[args.command](args)
     except GenError as e:
