@@ -167,6 +167,24 @@ def make_khorsyio() -> Any:
     return app
 
 
+def make_raw_loaded() -> Any:
+    """The raw app in a process that also built and started a khorsyio App (not routed
+    through it): what loading the runtime costs by itself (``--frameworks raw,raw_loaded``)."""
+    from khorsyio import App
+    from khorsyio.settings import Settings
+
+    kapp = App(settings=Settings())
+    raw = make_raw()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await kapp(scope, receive, send)
+            return
+        await raw(scope, receive, send)
+
+    return app
+
+
 def make_khorsyio_typed() -> Any:
     """khorsyio with a typed Route and 3 awaited calls: the HTTP layer without the bus."""
     import msgspec
