@@ -279,6 +279,10 @@ class Request:
             raise validation_error(e) from None
         except msgspec.DecodeError as e:
             raise BadRequest(f"malformed JSON: {e}", code="malformed_json") from None
+        except RecursionError:
+            raise BadRequest(
+                "the JSON document is nested too deeply", code="malformed_json"
+            ) from None
 
 
 _decoders: dict[Any, Callable[[bytes], Any]] = {}

@@ -123,6 +123,11 @@ def test_malformed_or_empty_json_is_400() -> None:
             res = c.post("/order", content=bad, headers={"content-type": "application/json"})
             assert res.status_code == 400, bad
             assert res.json()["code"] == "malformed_json"
+        deep = b"[" * 100_000 + b"]" * 100_000  # under the size limit, too deep to decode
+        res = c.post("/any", content=deep)
+        assert (res.status_code, res.json()["code"]) == (400, "malformed_json")
+        res = c.post("/order", content=deep)  # a typed decode stops at the first mismatch
+        assert (res.status_code, res.json()["code"]) == (422, "validation")
         res = c.post("/any", content=b"")
         assert res.status_code == 400
         assert res.json()["code"] == "bad_request"
