@@ -28,7 +28,10 @@ _PARAM = re.compile(r"^\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<conv>[a-z]+))?\
 def _conv_int(s: str) -> Any:
     if not s or not (s.isdigit() or (s[0] == "-" and s[1:].isdigit())) or not s.isascii():
         return _NO
-    return int(s)
+    try:
+        return int(s)
+    except ValueError:  # over sys.get_int_max_str_digits()
+        return _NO
 
 
 def _conv_str(s: str) -> Any:

@@ -42,6 +42,7 @@ def test_static_and_param_lookup() -> None:
     u = uuid.uuid4()
     assert path_of("GET", f"/things/{u}") == ("/things/{key:uuid}", {"key": u})
     assert path_of("GET", "/things/not-a-uuid") == (None, {})
+    assert path_of("GET", "/users/" + "9" * 5000)[0] == "/users/{name}"  # too long for int()
     assert path_of("GET", "/users/ada/posts/x") == (None, {})  # {id:int} does not take "ada"
     assert path_of("GET", "/users/") == (None, {})  # an empty segment is not a parameter
     assert path_of("GET", "/nope") == (None, {})
