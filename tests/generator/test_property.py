@@ -8,7 +8,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from khorsyio_gen.cli import main
@@ -71,25 +71,44 @@ def _personalize(path: Path, body: list[str], mods: list[str]) -> list[str]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking takes minutes here
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(body=statements, mods=helpers, picked=changes)
+@given(
+    body=statements,
+    mods=helpers,
+    picked=changes,
+    split=st.integers(0, len(GROUPS)),
+    later=st.lists(st.sampled_from(["# later note", 'ctx.extra["later"] = True']), max_size=2),
+)
 def test_no_user_line_is_lost(
-    tmp_path_factory: pytest.TempPathFactory, body: list[str], mods: list[str], picked: list[str]
+    tmp_path_factory: pytest.TempPathFactory,
+    body: list[str],
+    mods: list[str],
+    picked: list[str],
+    split: int,
+    later: list[str],
 ) -> None:
     root = write_project(tmp_path_factory.mktemp("prop") / "proj")
     assert main(["--root", str(root), "gen"]) == 0
     keep = _personalize(root / "app/domains/user/handlers/create_user.py", body, mods)
     ruff_clean(root)
-    for change in picked:
-        apply_change(root / "khorsyio.yaml", change)
-    assert main(["--root", str(root), "gen"]) == 0
-    target = next(
-        (module_path(c) for c in picked if c in ("move_domain", "rename_handler")),
-        module_path("rename_event"),
-    )
+    target = module_path("rename_event")
+    for round_ in (picked[:split], picked[split:]):  # two rounds of graph changes
+        for change in round_:
+            apply_change(root / "khorsyio.yaml", change)
+            if change in ("move_domain", "rename_handler"):
+                target = module_path(change)
+        assert main(["--root", str(root), "gen"]) == 0
+        if later and round_ is not picked[split:]:  # a person edits again between rounds
+            path = root / target
+            lines = path.read_text().splitlines(keepends=True)
+            at = next(i for i, line in enumerate(lines) if "async def process" in line)
+            added = "".join(f"        {x}\n" for x in later)
+            path.write_text("".join(lines[: at + 1]) + added + "".join(lines[at + 1 :]))
+            keep.append(added)
     text = (root / target).read_text()
     ast.parse(text)
     for snippet in keep:
