@@ -29,11 +29,12 @@ Scope = dict[str, Any]
 
 
 class _Pending:
-    __slots__ = ("handler", "namespace")
+    __slots__ = ("built", "handler", "namespace")
 
     def __init__(self, handler: Any, namespace: str) -> None:
         self.handler = handler
         self.namespace = namespace
+        self.built = False
 
 
 class App:
@@ -150,6 +151,7 @@ class App:
         if problems:
             raise WiringError(problems)
         for inst, p in built:
+            p.built = True
             cls = type(inst)
             sub_to = qualify(p.namespace, cls.subscribes_to)
             pub = qualify(p.namespace, cls.publishes)
@@ -193,7 +195,7 @@ class App:
         async with self._start_lock:
             if self._started:
                 return
-            self._build_and_register(self._pending)
+            self._build_and_register([p for p in self._pending if not p.built])
             self.graph_problems = self.check()
             errors = [p for p in self.graph_problems if p.severity == "error"]
             if self.strict and errors:

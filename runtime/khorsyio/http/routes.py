@@ -224,6 +224,12 @@ DEFAULT_BUS_ERRORS: Mapping[str, int] = {
 _SAFE = {504: "the request timed out", 503: "the service is shutting down"}
 
 
+def _client_status(details: Mapping[str, Any]) -> int:
+    """The 4xx status a handler's ``ClientError`` carried (in ``details``), else 500."""
+    status = details.get("status")
+    return status if isinstance(status, int) and 400 <= status < 500 else 500
+
+
 class BusRoute(BaseRoute):
     """A route the runtime answers with ``bus.request``: no hand-written handler.
 
@@ -231,7 +237,8 @@ class BusRoute(BaseRoute):
     path and query parameters (GET/DELETE); ``app.bus.request(event, data,
     response_type=reply)`` runs the chain; the reply payload is answered with ``status``.
     An error envelope's ``code`` maps through ``errors`` (then validation→422,
-    not_found→404, timeout→504, shutdown→503); anything else is a 500 with a safe message::
+    not_found→404, timeout→504, shutdown→503); a ``ClientError`` raised by a handler keeps
+    its own 4xx status; anything else is a 500 with a safe message::
 
         BusRoute("POST", "/users", event="user.create", reply="user.created",
                  body=UserIn, response=UserOut, status=201, errors={"exists": 409})
@@ -316,7 +323,7 @@ class BusRoute(BaseRoute):
         if err is None:
             await self.send_result(req, send, env.payload, self.status)
             return
-        status = self._error_status.get(err.code, 500)
+        status = self._error_status.get(err.code) or _client_status(err.details)
         if status >= 500:
             log.error(
                 "%s failed: code=%s message=%s source=%s trace=%s",

@@ -160,3 +160,14 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
     assert calls == [
         ("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, "ws_max_size": 65536})
     ]
+
+
+async def test_an_app_starts_again_after_a_shutdown() -> None:
+    app = App(settings=Settings())
+    app.register(Echo)
+    for _ in range(2):
+        await app.startup()
+        result = await app.bus.request("echo", UserIn(name="again"), response_type="echo.done")
+        assert result.payload == UserOut(name="again")
+        await app.shutdown()
+    assert len(app.bus.subscriptions) == 1

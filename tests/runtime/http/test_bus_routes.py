@@ -308,3 +308,43 @@ def test_route_without_body_sends_an_empty_struct_and_the_graph_knows_it() -> No
     with TestClient(mismatch):  # startup builds the handlers and checks the graph
         pass
     assert "contract_mismatch" in {p.code for p in mismatch.graph_problems}
+
+
+class Reject(Handler[UserIn, UserOut]):
+    subscribes_to = "reject"
+    publishes = "rejected"
+
+    async def process(self, data: UserIn, ctx: Context) -> UserOut:
+        from khorsyio import ClientError, HandlerError
+
+        if data.name == "dup":
+            raise HandlerError("conflict", "already there")
+        if data.name == "gone":
+            raise ClientError("no such user", status=404, code="gone")
+        if data.name == "teapot":
+            raise ClientError("short and stout", status=418, code="teapot")
+        return UserOut(id=1, name=data.name)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "body"),
+    [
+        ("dup", 409, {"error": "already there", "code": "conflict"}),
+        ("gone", 404, {"error": "no such user", "code": "gone"}),
+        ("teapot", 418, {"error": "short and stout", "code": "teapot"}),
+    ],
+)
+async def test_errors_raised_by_handlers_map_to_statuses(
+    name: str, status: int, body: dict[str, str]
+) -> None:
+    app = make_app()
+    app.register(Reject)
+    app.router.add(
+        BusRoute(
+            "POST", "/r", event="reject", reply="rejected", body=UserIn, errors={"conflict": 409}
+        )
+    )
+    async with TestClient(app) as client:
+        r = await client.post("/r", json={"name": name})
+    assert r.status_code == status
+    assert r.json() == body
