@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from khorsyio import App, Context
+from khorsyio import App, Context, Envelope
 
 from app._generated import handlers, samples
 from app._generated.services import build_services
@@ -13,13 +11,16 @@ from app.contracts.chat import ChatReply
 
 
 async def test_answer_chat_replies_to_the_sender(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    sent: list[tuple[str, Any, str | None]] = []
+    sent: list[Envelope] = []
 
-    async def emit(event: str, data: Any, sid: str | None = None, **kw: Any) -> None:
-        sent.append((event, data, sid))
+    async def reply_to_sender(envelope: Envelope) -> bool:
+        sent.append(envelope)
+        return True
 
-    monkeypatch.setattr(app.transport, "emit", emit)
+    monkeypatch.setattr(app.transport, "reply_to_sender", reply_to_sender)
     handler = handlers.answer_chat(app, build_services())
-    ctx = Context(extra={"_ws_sid": "sid-1"})
-    await handler.process(samples.answer_chat_input(text="hi"), ctx)
-    assert sent == [("chat.reply", ChatReply(text="echo: hi"), "sid-1")]
+    await handler.process(samples.answer_chat_input(text="hi"), Context(extra={"_ws_sid": "s1"}))
+    [reply] = sent
+    assert reply.event_type == "chat.reply"
+    assert reply.payload == ChatReply(text="echo: hi")
+    assert reply.ctx.extra["_ws_sid"] == "s1"

@@ -29,5 +29,7 @@ class AnswerChat(Handler[ChatMessage, None]):
         self._transport = transport
 
     async def process(self, data: ChatMessage, ctx: Context) -> None:
-        sender = ctx.extra.get("_ws_sid")  # the client that sent chat.msg
-        await self._transport.emit("chat.reply", ChatReply(text=f"echo: {data.text}"), sid=sender)
+        # ctx.extra["_ws_sid"] names the client that sent chat.msg: the reply goes to it only
+        await self._transport.reply_to_sender(
+            ctx.forward("chat.reply", ChatReply(text=f"echo: {data.text}"))
+        )
