@@ -42,7 +42,7 @@ def test_a_rendered_project_is_green(
     ok(run(project, "khorsyio", "gen", "--check"))
     assert "all handlers filled and tested" in ok(run(project, "khorsyio", "status"))
     tests = ok(run(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env))
-    expected = 17 if answers["include_example"] else 3
+    expected = 18 if answers["include_example"] else 3
     assert f"{expected} passed" in tests
 
 
