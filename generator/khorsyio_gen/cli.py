@@ -254,7 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except GenError as e:
-        print(f"error: {e}", file=sys.stderr)
+        text = str(e)  # problems from `check` already say "error: ..."
+        print(
+            text if text.startswith(("error:", "warning:")) else f"error: {text}", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:
         return 130

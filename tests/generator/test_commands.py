@@ -250,7 +250,9 @@ def test_conditional_routing_handler(project: Path, cli) -> None:  # type: ignor
     text = (project / "app/domains/user/handlers/route.py").read_text()
     assert "async def process(self, data: UserOut, ctx: Context) -> UserOut | Envelope:" in text
     assert "from khorsyio import Context, Envelope, Handler" in text
-    assert "Conditional routing: return an Envelope to publish one of user.vip, user.plain" in text
+    words = " ".join(text.split())
+    assert "return ctx.forward(event, payload) to publish one of user.vip, user.plain." in words
+    assert 'publishes = "user.vip"\n    also_publishes = ("user.plain",)\n' in text
 
 
 def test_root_after_the_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

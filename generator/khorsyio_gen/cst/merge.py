@@ -16,22 +16,11 @@ import libcst as cst
 
 from khorsyio_gen.cst.imports import add_imports, imported, remove_unused
 from khorsyio_gen.errors import GenError
+from khorsyio_gen.render.handler import WIRING_ATTRS
 
 __all__ = ["HandlerParseError", "MergeResult", "code_hash", "find_class", "merge_handler", "parse"]
 
-WIRING = frozenset(
-    {
-        "subscribes_to",
-        "publishes",
-        "input_type",
-        "output_type",
-        "timeout",
-        "execution_mode",
-        "concurrency",
-        "queue_size",
-        "retry",
-    }
-)
+WIRING = frozenset(WIRING_ATTRS)
 _EMPTY = cst.Module([])
 
 

@@ -21,6 +21,7 @@ __all__ = [
 WIRING_ATTRS = (
     "subscribes_to",
     "publishes",
+    "also_publishes",
     "input_type",
     "output_type",
     "timeout",
@@ -107,9 +108,9 @@ def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
         lines.append("Output: nothing (return None).")
     if len(h.emits) > 1:
         lines += _wrap(
-            "Conditional routing: return an Envelope to publish one of "
+            "Conditional routing: return ctx.forward(event, payload) to publish one of "
             + ", ".join(h.emits)
-            + " (data.forward(...) / Envelope.create(...)).",
+            + ".",
             "",
         )
     if h.deps:
@@ -145,6 +146,10 @@ def wiring_lines(h: HandlerPlan) -> list[str]:
     lines = [f"subscribes_to = {s.on!r}"]
     if s.emits:
         lines.append(f"publishes = {s.emits!r}")
+    also = [e for e in s.also_emits if e != s.emits]
+    if also:
+        items = ", ".join(repr(e) for e in also)
+        lines.append(f"also_publishes = ({items}{',' if len(also) == 1 else ''})")
     if s.timeout is not None:
         lines.append(f"timeout = {float(s.timeout)!r}")
     if s.execution_mode != "main":

@@ -16,8 +16,8 @@ class ClassifyUser(Handler[User, None]):
         email: str
         vip: bool = False
     Output: nothing (return None).
-    Conditional routing: return an Envelope to publish one of user.vip, user.regular
-        (data.forward(...) / Envelope.create(...)).
+    Conditional routing: return ctx.forward(event, payload) to publish one of user.vip,
+        user.regular.
     Dependencies: none.
     Comes from:
         CreateUser (users) publishes user.created
