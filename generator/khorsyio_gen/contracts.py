@@ -34,18 +34,28 @@ class Contract:
 
 @dataclass(frozen=True)
 class Provider:
-    """A dependency handlers may ask for: its type, and how the registry gets the value."""
+    """A dependency handlers may ask for: its type, and how the registry gets the value.
+
+    A built-in provider's class is imported only when something needs it (a docstring, a
+    task card): ``khorsyio check`` then never loads SQLAlchemy or socket.io.
+    """
 
     name: str
     type_module: str
     type_name: str
-    cls: Any
+    type_or_none: Any
     expr: str
     """Python expression of the value in the registry (``app.db``, ``services.mailer``)."""
     factory_module: str = ""
     factory_name: str = ""
     builtin: bool = False
     factory: Any = None
+
+    @property
+    def cls(self) -> Any:
+        if self.type_or_none is not None:
+            return self.type_or_none
+        return getattr(importlib.import_module(self.type_module), self.type_name)
 
 
 BUILTIN_PROVIDERS: dict[str, tuple[str, str]] = {
@@ -158,12 +168,8 @@ def load_project(root: Path, spec: Spec, spec_doc: Any = None) -> Project:
 
 
 def _load_providers(root: Path, spec: Spec, project: Project) -> None:
-    import khorsyio
-
     for name, (type_name, expr) in BUILTIN_PROVIDERS.items():
-        project.providers[name] = Provider(
-            name, "khorsyio", type_name, getattr(khorsyio, type_name), expr, builtin=True
-        )
+        project.providers[name] = Provider(name, "khorsyio", type_name, None, expr, builtin=True)
     for name, p in spec.providers.items():
         key = f"providers.{name}"
         if name in BUILTIN_PROVIDERS:
