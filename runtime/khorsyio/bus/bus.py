@@ -67,6 +67,7 @@ class Bus:
             self.settings = msgspec.structs.replace(self.settings, handler_timeout=handler_timeout)
         self.metrics = Metrics()
         self.event_log = EventLog(self.settings.event_log_size)
+        self._log = self.event_log.append
         self.dead_letters = DeadLetterStore(self.settings.dead_letter_size, self._redeliver)
         self._subs: dict[str, list[Subscription]] = {}
         self._by_name: dict[str, Subscription] = {}
@@ -365,8 +366,12 @@ class Bus:
         Returns False, having delivered nothing, when a subscriber's backlog is full: then
         :meth:`_dispatch_waiting` delivers it, waiting for room.
         """
-        self.event_log.record(env)
-        cid = env.ctx.correlation_id
+        ctx = env.ctx
+        err = env.error
+        self._log(
+            (ctx.timestamp, env.event_type, ctx.trace_id, ctx.source, err.message if err else "")
+        )
+        cid = ctx.correlation_id
         if cid:
             waiter = self._pending.get(cid)
             if (
