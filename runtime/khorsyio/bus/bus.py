@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,13 +13,15 @@ import msgspec
 
 from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.bus.eager import run_with_timeout
+from khorsyio.bus.envelopes import check_struct, isolated_copy, make_envelope
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.process_pool import ProcessPool
-from khorsyio.bus.scheduler import Schedule, copy_struct
+from khorsyio.bus.replies import Replies
+from khorsyio.bus.scheduler import Schedule
 from khorsyio.bus.subscription import Subscription
 from khorsyio.errors import BusClosedError, HandlerError, RegistrationError
-from khorsyio.events import Context, Envelope, Error, new_trace_id
+from khorsyio.events import Context, Envelope, Error
 from khorsyio.graph import Node, check_graph
 from khorsyio.handler import Handler, validate_handler_class
 from khorsyio.settings import BusSettings
@@ -39,14 +40,6 @@ class DrainReport(msgspec.Struct, kw_only=True):
     cancelled_in_flight: int = 0
     not_started: int = 0
     pending_requests: int = 0
-
-
-class _Waiter:
-    __slots__ = ("future", "response_type")
-
-    def __init__(self, response_type: str, future: asyncio.Future[Envelope]) -> None:
-        self.response_type = response_type
-        self.future = future
 
 
 class Bus:
@@ -73,14 +66,13 @@ class Bus:
         self._by_name: dict[str, Subscription] = {}
         self._registered: set[int] = set()
         self._schedules: list[Schedule] = []
-        self._pending: dict[str, _Waiter] = {}
+        self._replies = Replies()
         self._error_callbacks: list[ErrorCallback] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pool: ProcessPool | None = None
         self._busy = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
-        self._correlation = itertools.count(1)
         self._current: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
             "khorsyio_current_context", default=None
         )
@@ -148,7 +140,7 @@ class Bus:
         self, event_type: str, data: msgspec.Struct, interval: float, source: str = "scheduler"
     ) -> Schedule:
         """Publish a copy of ``data`` as ``event_type`` every ``interval`` seconds."""
-        _check_struct("schedule", event_type, data)
+        check_struct("schedule", event_type, data)
         sched = Schedule(event_type, data, interval, source)
         self._schedules.append(sched)
         if self.accepting:
@@ -205,17 +197,7 @@ class Bus:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        report.pending_requests = len(self._pending)
-        for waiter in list(self._pending.values()):
-            if not waiter.future.done():
-                waiter.future.set_result(
-                    Envelope.error_from(
-                        Envelope.create(waiter.response_type, None, source="bus"),
-                        "the bus is shutting down",
-                        code="shutdown",
-                        source="bus",
-                    )
-                )
+        report.pending_requests = self._replies.fail_all("shutdown", "the bus is shutting down")
         if not drained:
             log.warning(
                 "bus stopped before draining in %.1fs: %d in-flight handler call(s) cancelled, "
@@ -257,7 +239,7 @@ class Bus:
             )
         if parent is None and trace_id is None and type(event) is str and event:
             if not isinstance(data, msgspec.Struct):
-                _check_struct("publish", event, data)
+                check_struct("publish", event, data)
             # the common case, inlined: a new trace from outside any handler
             env = Envelope(
                 event_type=event,
@@ -265,7 +247,9 @@ class Bus:
                 ctx=Context(user_id=user_id, extra={} if extra is None else extra, source=source),
             )
         else:
-            env = self._envelope("publish", event, data, source, trace_id, user_id, extra)
+            env = make_envelope(
+                "publish", event, data, source, trace_id, user_id, extra, self._current.get()
+            )
         if not self._dispatch(env):
             await self._dispatch_waiting(env)
 
@@ -289,7 +273,9 @@ class Bus:
         fails, ``"no_handler"`` when nothing subscribes to ``event``, ``"shutdown"`` when the
         bus stops first.
         """
-        env = self._envelope("request", event, data, source, trace_id, user_id, extra)
+        env = make_envelope(
+            "request", event, data, source, trace_id, user_id, extra, self._current.get()
+        )
         wait_for = response_type or f"{event}.response"
         if not self.accepting:
             return Envelope.error_from(env, "the bus is not running", code="shutdown", source="bus")
@@ -297,11 +283,8 @@ class Bus:
             return Envelope.error_from(
                 env, f"no handler subscribes to '{event}'", code="no_handler", source="bus"
             )
-        cid = f"c{next(self._correlation)}"
+        cid, fut = self._replies.open(self._loop_or_raise(), wait_for)
         env.ctx.correlation_id = cid
-        loop = self._loop_or_raise()
-        fut: asyncio.Future[Envelope] = loop.create_future()
-        self._pending[cid] = _Waiter(wait_for, fut)
         limit = self.settings.handler_timeout if timeout is None else timeout
         try:
             return await run_with_timeout(self._emit_and_wait(env, fut), limit)
@@ -313,43 +296,11 @@ class Bus:
                 source="bus.request",
             )
         finally:
-            del self._pending[cid]
+            self._replies.close(cid)
 
     async def _emit_and_wait(self, env: Envelope, fut: asyncio.Future[Envelope]) -> Envelope:
         await self._emit(env)
         return await fut
-
-    def _envelope(
-        self,
-        verb: str,
-        event: str | Envelope,
-        data: Any,
-        source: str,
-        trace_id: str | None,
-        user_id: str,
-        extra: dict[str, Any] | None,
-    ) -> Envelope:
-        if isinstance(event, Envelope):
-            return event
-        if not isinstance(event, str) or not event:
-            raise TypeError(f"bus.{verb}() takes an event name or an Envelope, got {event!r}")
-        _check_struct(verb, event, data)
-        parent = self._current.get()
-        if parent is not None and trace_id is None:
-            ctx = parent.child(source or parent.source)
-            ctx.correlation_id = ""
-            if user_id:
-                ctx.user_id = user_id
-            if extra is not None:
-                ctx.extra = extra
-        else:
-            ctx = Context(
-                trace_id=trace_id or new_trace_id(),
-                user_id=user_id or "",
-                extra=extra if extra is not None else {},
-                source=source,
-            )
-        return Envelope(event_type=event, payload=data, ctx=ctx)
 
     async def _publish_scheduled(self, event: str, data: Any, source: str) -> None:
         await self.publish(event, data, source=source)
@@ -371,15 +322,8 @@ class Bus:
         self._log(
             (ctx.timestamp, env.event_type, ctx.trace_id, ctx.source, err.message if err else "")
         )
-        cid = ctx.correlation_id
-        if cid:
-            waiter = self._pending.get(cid)
-            if (
-                waiter is not None
-                and (env.event_type == waiter.response_type or env.error is not None)
-                and not waiter.future.done()
-            ):
-                waiter.future.set_result(env)
+        if ctx.correlation_id:
+            self._replies.offer(env)
         subs = self._subs.get(env.event_type)
         if not subs:
             return True
@@ -393,7 +337,7 @@ class Bus:
             await subs[0].offer(env)
             return
         # copy before the first delivery runs (eagerly) and mutates the original
-        copies = [env] + [_isolated(env) for _ in range(len(subs) - 1)]
+        copies = [env] + [isolated_copy(env) for _ in range(len(subs) - 1)]
         for sub, e in zip(subs, copies, strict=True):
             if not sub.try_offer(e):
                 await sub.offer(e)
@@ -511,19 +455,3 @@ class Bus:
     def validate_graph(self) -> list[str]:
         """Wiring problems of the handlers and schedules alone, as messages."""
         return [p.message for p in check_graph(self.graph_nodes())]
-
-
-def _check_struct(verb: str, event: str, data: Any) -> None:
-    if not isinstance(data, msgspec.Struct):
-        raise TypeError(
-            f"bus.{verb}('{event}', ...): the payload must be a msgspec.Struct instance, "
-            f"got {type(data).__name__}"
-        )
-
-
-def _isolated(env: Envelope) -> Envelope:
-    """A copy for one more fan-out subscriber: its mutations stay its own."""
-    ctx = msgspec.structs.replace(env.ctx, extra=dict(env.ctx.extra))
-    return Envelope(
-        event_type=env.event_type, payload=copy_struct(env.payload), ctx=ctx, error=env.error
-    )

@@ -10,21 +10,12 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.bus.envelopes import copy_struct
 from khorsyio.errors import BusClosedError
 
 __all__ = ["Schedule"]
 
 log = logging.getLogger("khorsyio.bus")
-
-
-def copy_struct(obj: Any) -> Any:
-    """A deep copy of a Struct payload (each delivery gets its own, mutable copy)."""
-    try:
-        return msgspec.msgpack.decode(msgspec.msgpack.encode(obj), type=type(obj))
-    except (TypeError, msgspec.ValidationError, msgspec.EncodeError):
-        import copy
-
-        return copy.deepcopy(obj)
 
 
 class Schedule:
