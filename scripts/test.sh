@@ -10,11 +10,13 @@ if [ -z "${KHORSYIO_TEST_PG_DSN:-}" ] || [ -z "${KHORSYIO_TEST_REDIS_URL:-}" ]; 
   eval "$(bash scripts/services.sh)"
 fi
 
-find_python() {  # find_python 3.12
-  local v="$1" root
-  if command -v "python$v" >/dev/null 2>&1; then command -v "python$v"; return; fi
+find_python() {  # find_python 3.12: a python3.12 that runs (pyenv shims may not)
+  local v="$1" root cand
   root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
-  ls -d "$root"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -n1
+  for cand in $(ls -d "$root"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -Vr) \
+              $(command -v "python$v" 2>/dev/null); do
+    if "$cand" -c 'import sys' >/dev/null 2>&1; then echo "$cand"; return; fi
+  done
 }
 PY311="$(find_python 3.11)"; PY312="$(find_python 3.12)"
 [ -n "$PY311" ] || { echo "python3.11 not found" >&2; exit 2; }
