@@ -69,10 +69,6 @@ class Handler(Generic[InT, OutT]):
 
         async def process(self, data: InT, ctx: Context) -> OutT | Envelope | None: ...
 
-    @classmethod
-    def handler_name(cls) -> str:
-        return cls.__name__
-
 
 def _is_struct_type(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, msgspec.Struct)

@@ -60,7 +60,7 @@ class Bus:
             self.settings = msgspec.structs.replace(self.settings, handler_timeout=handler_timeout)
         self.metrics = Metrics()
         self.event_log = EventLog(self.settings.event_log_size)
-        self._log = self.event_log.append
+        self._log = self.event_log.record
         self.dead_letters = DeadLetterStore(self.settings.dead_letter_size, self._redeliver)
         self._subs: dict[str, list[Subscription]] = {}
         self._by_name: dict[str, Subscription] = {}
@@ -317,12 +317,8 @@ class Bus:
         Returns False, having delivered nothing, when a subscriber's backlog is full: then
         :meth:`_dispatch_waiting` delivers it, waiting for room.
         """
-        ctx = env.ctx
-        err = env.error
-        self._log(
-            (ctx.timestamp, env.event_type, ctx.trace_id, ctx.source, err.message if err else "")
-        )
-        if ctx.correlation_id:
+        self._log(env)
+        if env.ctx.correlation_id:
             self._replies.offer(env)
         subs = self._subs.get(env.event_type)
         if not subs:

@@ -17,8 +17,6 @@ class EventLog:
 
     def __init__(self, max_size: int = 1000) -> None:
         self._rows: deque[_Row] = deque(maxlen=max_size)
-        self.append = self._rows.append
-        """Record one row ``(ts, event_type, trace_id, source, error)`` (the bus's hot path)."""
 
     def record(self, env: Envelope) -> None:
         ctx = env.ctx
