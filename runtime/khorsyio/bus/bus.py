@@ -78,6 +78,8 @@ class Bus:
         )
         self.accepting = False
         self.stopping = False
+        self.closed = False
+        """Past the drain: nothing more is delivered, not even from inside handlers."""
         self.unfinished = 0
 
     # -- registration ---------------------------------------------------------------------
@@ -165,6 +167,7 @@ class Bus:
             self._pool.start()
         self.accepting = True
         self.stopping = False
+        self.closed = False
         for sched in self._schedules:
             sched.start(self._publish_scheduled)
 
@@ -185,6 +188,9 @@ class Bus:
             await sched.stop()
         drained = await self.wait_idle(timeout)
         report = DrainReport(drained=drained)
+        self.closed = True
+        for sub in self._by_name.values():
+            sub.wake_all()
         if not drained:
             for sub in self._by_name.values():
                 while sub.backlog:

@@ -81,10 +81,10 @@ class DeadLetterStore:
             raise KeyError(f"no dead letter #{letter_id}") from None
 
     async def replay(self, letter_id: int) -> None:
-        letter = self._items.pop(letter_id, None)
-        if letter is None:
-            raise KeyError(f"no dead letter #{letter_id}")
+        """Deliver the event again; the letter is removed once the bus has taken it."""
+        letter = self.get(letter_id)
         await self._redeliver(letter.handler, letter.envelope)
+        self._items.pop(letter_id, None)
 
     async def replay_all(self, handler: str | None = None) -> int:
         ids = [d.id for d in self.list(handler)]

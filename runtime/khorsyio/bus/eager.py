@@ -9,6 +9,7 @@ the current task), is what keeps the bus close to direct awaits.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 from collections.abc import Coroutine, Generator
 from typing import Any, TypeVar
@@ -63,7 +64,7 @@ async def _continue(coro: Coroutine[Any, Any, T], first: Any) -> T:
 def start_eager(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
 ) -> asyncio.Task[None] | None:
-    """Start ``coro`` as a task; on Python 3.12+ an eager one.
+    """Start ``coro`` as a task, in a fresh context; on Python 3.12+ an eager one.
 
     An eager task runs synchronously, as the current task, until it first suspends;
     returns None when it already finished. (Driving a coroutine by hand instead would
@@ -71,9 +72,11 @@ def start_eager(
     ``asyncio.timeout`` in user code, so on 3.11 the task is an ordinary one.)
     """
     if _EAGER:
-        task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        task = asyncio.Task(  # type: ignore[call-arg,unused-ignore]
+            coro, loop=loop, eager_start=True, context=contextvars.Context()
+        )
         return None if task.done() else task
-    return loop.create_task(coro)
+    return loop.create_task(coro, context=contextvars.Context())
 
 
 async def run_with_timeout(coro: Coroutine[Any, Any, T], timeout: float) -> T:

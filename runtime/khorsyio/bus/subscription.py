@@ -18,6 +18,7 @@ A full backlog makes the publisher wait (backpressure); nothing is dropped.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import deque
@@ -27,7 +28,7 @@ import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.metrics import HandlerStats
-from khorsyio.errors import ClientError, HandlerError
+from khorsyio.errors import BusClosedError, ClientError, HandlerError
 from khorsyio.events import Envelope
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
@@ -87,6 +88,8 @@ class Subscription:
 
     def try_offer(self, env: Envelope) -> bool:
         """Take ``env`` without waiting if there is room; False when the backlog is full."""
+        if self.bus.closed:
+            raise BusClosedError(f"the bus has stopped: '{env.event_type}' was not delivered")
         backlog = self.backlog
         if self.inflight > self.waiting and len(backlog) < self.queue_size:
             backlog.append(env)  # a worker is running or about to: it takes this one too
@@ -106,7 +109,12 @@ class Subscription:
         self.inflight += 1
         bus = self.bus
         loop = bus._loop_or_raise()
-        task = start_eager(loop, self._run(env)) if eager else loop.create_task(self._run(env))
+        # a fresh context: a worker must not inherit its publisher's context variables (an
+        # open db.transaction(), a request's state); the event's own context is env.ctx
+        if eager:
+            task = start_eager(loop, self._run(env))
+        else:
+            task = loop.create_task(self._run(env), context=contextvars.Context())
         if task is not None:
             bus._track(task)
 
@@ -130,6 +138,13 @@ class Subscription:
                     self._space_waiters.remove(fut)
                 raise
 
+    def wake_all(self) -> None:
+        """Wake every publisher waiting for room (they then find the bus closed)."""
+        while self._space_waiters:
+            fut = self._space_waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+
     def _wake_one(self) -> None:
         while self._space_waiters:
             fut = self._space_waiters.popleft()
@@ -142,102 +157,23 @@ class Subscription:
     async def _run(self, env: Envelope) -> None:
         """The worker: process ``env``, then whatever waits in the backlog, then exit.
 
-        One coroutine per worker on purpose: this is the hot path of every dispatch.
+        The accounting lives here, around each event, so that a cancellation at any await
+        (the handler, a retry's backoff, publishing the result) still counts the event as
+        finished and, at shutdown, keeps it as a dead letter.
         """
         bus = self.bus
-        stats = self.stats
-        current = bus._current
-        clock = time.perf_counter
-        process = self._process
-        input_type = self.input_type
-        output_type = self.output_type
         try:
             while True:
-                attempt = 1
-                out: Envelope | None
-                while True:  # attempts of one event
-                    ctx = env.ctx
-                    t0 = clock()
-                    token = current.set(ctx)
-                    try:
-                        payload = env.payload
-                        data = payload if type(payload) is input_type else self._input(env)
-                        if self.in_process:
-                            self._handle_suspended()
-                            try:
-                                async with asyncio.timeout(self.timeout):
-                                    result = await bus._process_pool().run(
-                                        type(self.handler), data, ctx
-                                    )
-                            finally:
-                                self.waiting -= 1
-                        else:
-                            coro = process(data, ctx)
-                            try:
-                                first = coro.send(None)
-                            except StopIteration as stop:
-                                result = stop.value
-                            else:  # it suspended: now it needs its timeout
-                                self._handle_suspended()
-                                try:
-                                    async with asyncio.timeout(self.timeout):
-                                        result = await Resume(coro, first)
-                                finally:
-                                    self.waiting -= 1
-                        if result is None:
-                            out = None
-                        elif type(result) is output_type and self.publishes:
-                            out = Envelope(
-                                event_type=self.publishes, payload=result, ctx=ctx.child(self.name)
-                            )
-                        else:
-                            out = self._result_envelope(result, env)
-                    except HandlerError as f:
-                        failure = f
-                    except ClientError as e:  # e.g. a QueryError: the caller's mistake, not ours
-                        failure = HandlerError(e.code, str(e), details={"status": e.status})
-                    except TimeoutError:
-                        failure = _failure(
-                            "timeout", f"{self.name} timed out after {self.timeout}s"
-                        )
-                    except asyncio.CancelledError:
-                        if bus.stopping:
-                            bus._unfinished(self, env, "cancelled at shutdown")
-                        bus._work_finished()
-                        raise
-                    except Exception as e:
-                        log.exception(
-                            "%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id
-                        )
-                        failure = _failure(
-                            "handler_error",
-                            str(e) or type(e).__name__,
-                            {"exception": type(e).__name__},
-                        )
-                    else:
-                        stats.processed += 1
-                        stats.total_ms += (clock() - t0) * 1000.0
-                        if out is not None:
-                            await bus._emit(out)
-                        break
-                    finally:
-                        current.reset(token)
-                    stats.record((clock() - t0) * 1000.0, failure.message)
-                    policy = self.retry
-                    if policy and failure.code in policy.retry_on and attempt < policy.attempts:
-                        stats.retries += 1
-                        self._handle_suspended()
-                        try:
-                            await asyncio.sleep(policy.delay(attempt))
-                        finally:
-                            self.waiting -= 1
-                        attempt += 1
-                        continue
-                    await bus._fail(self, env, failure, attempt)
-                    break
-                bus._busy -= 1
-                if not bus._busy and bus._idle_waiters:
-                    bus._wake_idle()
+                try:
+                    await self._event(env)
+                except asyncio.CancelledError:
+                    if bus.stopping:
+                        bus._unfinished(self, env, "cancelled at shutdown")
+                    raise
+                finally:
+                    bus._busy -= 1
+                    if not bus._busy and bus._idle_waiters:
+                        bus._wake_idle()
                 if not self.backlog:
                     return
                 env = self.backlog.popleft()
@@ -247,6 +183,96 @@ class Subscription:
             self.inflight -= 1
             if self._space_waiters:  # a freed slot is room too: else waiters can hang
                 self._wake_one()
+
+    async def _event(self, env: Envelope) -> None:
+        """Every attempt at one event: the call, its result published, or its failure."""
+        bus = self.bus
+        stats = self.stats
+        current = bus._current
+        clock = time.perf_counter
+        input_type = self.input_type
+        output_type = self.output_type
+        attempt = 1
+        out: Envelope | None
+        while True:  # attempts of one event
+            ctx = env.ctx
+            t0 = clock()
+            token = current.set(ctx)
+            try:
+                payload = env.payload
+                data = payload if type(payload) is input_type else self._input(env)
+                if self.in_process:
+                    self._handle_suspended()
+                    try:
+                        async with asyncio.timeout(self.timeout):
+                            result = await bus._process_pool().run(type(self.handler), data, ctx)
+                    finally:
+                        self.waiting -= 1
+                else:
+                    coro = self._process(data, ctx)
+                    try:
+                        first = coro.send(None)
+                    except StopIteration as stop:
+                        result = stop.value
+                    else:  # it suspended: now it needs its timeout
+                        self._handle_suspended()
+                        try:
+                            async with asyncio.timeout(self.timeout):
+                                result = await Resume(coro, first)
+                        finally:
+                            self.waiting -= 1
+                if result is None:
+                    out = None
+                elif type(result) is output_type and self.publishes:
+                    out = Envelope(
+                        event_type=self.publishes, payload=result, ctx=ctx.child(self.name)
+                    )
+                else:
+                    out = self._result_envelope(result, env)
+            except HandlerError as f:
+                failure = f
+            except ClientError as e:  # e.g. a QueryError: the caller's mistake, not ours
+                failure = HandlerError(e.code, str(e), details={"status": e.status})
+            except TimeoutError:
+                failure = _failure("timeout", f"{self.name} timed out after {self.timeout}s")
+            except Exception as e:
+                log.exception("%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id)
+                failure = _failure(
+                    "handler_error",
+                    str(e) or type(e).__name__,
+                    {"exception": type(e).__name__},
+                )
+            else:
+                stats.processed += 1
+                stats.total_ms += (clock() - t0) * 1000.0
+                if out is not None:
+                    await self._publish_result(out, env, attempt)
+                return
+            finally:
+                current.reset(token)
+            stats.record((clock() - t0) * 1000.0, failure.message)
+            policy = self.retry
+            if policy and failure.code in policy.retry_on and attempt < policy.attempts:
+                stats.retries += 1
+                self._handle_suspended()
+                try:
+                    await asyncio.sleep(policy.delay(attempt))
+                finally:
+                    self.waiting -= 1
+                attempt += 1
+                continue
+            await bus._fail(self, env, failure, attempt)
+            return
+
+    async def _publish_result(self, out: Envelope, env: Envelope, attempts: int) -> None:
+        try:
+            await self.bus._emit(out)
+        except BusClosedError:
+            raise
+        except Exception as e:  # e.g. a fan-out copy of a payload that cannot be copied
+            log.exception("%s: publishing '%s' failed", self.name, out.event_type)
+            failure = _failure("publish_error", f"publishing '{out.event_type}' failed: {e}")
+            await self.bus._fail(self, env, failure, attempts)
 
     def _input(self, env: Envelope) -> Any:
         tp = self.input_type
