@@ -81,6 +81,7 @@ class App:
         self._allowed_cycles: set[str] = set()
         self._http = HttpApp(self)
         self._started = False
+        self._shut_down = False
         self._start_lock: asyncio.Lock | None = None
         self.graph_problems: list[GraphProblem] = []
 
@@ -195,6 +196,7 @@ class App:
         async with self._start_lock:
             if self._started:
                 return
+            self._shut_down = False
             self._build_and_register([p for p in self._pending if not p.built])
             self.graph_problems = self.check()
             errors = [p for p in self.graph_problems if p.severity == "error"]
@@ -214,6 +216,7 @@ class App:
         if not self._started:
             return
         self._started = False
+        self._shut_down = True  # requests from now on get 503: no lazy restart mid-shutdown
         await self.transport.stop()
         await self.bus.stop()
         await self.client.stop()
@@ -228,16 +231,17 @@ class App:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
+        if kind in ("http", "websocket") and not self._started:
+            if self._shut_down:  # a late request must not start the app again
+                await _refuse(kind, send)
+                return
+            await self.startup()  # served without a lifespan: start on the first request
         if kind == "http":
-            if not self._started:
-                await self.startup()
             if scope["path"].startswith("/socket.io/"):  # socket.io long-polling
                 await self.transport.asgi(scope, receive, send)
                 return
             await self._http(scope, receive, send)
         elif kind == "websocket":
-            if not self._started:
-                await self.startup()
             await self.transport.asgi(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
@@ -299,6 +303,25 @@ class App:
             uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
         else:
             uvicorn.run(self, host=s.host, port=s.port, ws_max_size=ws_max)
+
+
+async def _refuse(kind: str, send: Any) -> None:
+    """503 for HTTP, a close for a websocket: the app is shutting down or has stopped."""
+    if kind == "websocket":
+        await send({"type": "websocket.close", "code": 1001})
+        return
+    body = b'{"error":"the service is shutting down","code":"shutdown"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _main_target() -> str | None:

@@ -13,8 +13,8 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     ``attempts`` counts every call, the first included (``attempts=1`` never retries).
     The wait before retry *n* (1-based) is ``backoff * multiplier ** (n - 1)``, capped at
     ``max_backoff``. Only errors whose code is in ``retry_on`` are retried (a handler
-    exception has code ``"handler_error"``, a timeout ``"timeout"``; a validation error of the
-    input is never retried: it would fail again).
+    exception has code ``"handler_error"``, a timeout ``"timeout"``; an input that does not
+    fit the contract, ``"invalid_input"``, is never retried: it would fail again).
     """
 
     attempts: int = 3

@@ -41,6 +41,8 @@ class Schedule:
         while True:
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             next_at += self.interval
+            if next_at <= loop.time():  # a stall: skip the missed ticks, no burst
+                next_at = loop.time() + self.interval
             try:
                 await publish(self.event_type, copy_struct(self.data), self.source)
                 self.fired += 1

@@ -282,7 +282,7 @@ class Subscription:
             return env.decode(tp)
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
             raise _failure(
-                "validation",
+                "invalid_input",
                 f"{self.name}: payload of '{env.event_type}' is not a valid {tp.__name__}: {e}",
                 {"type": tp.__name__},
             ) from None

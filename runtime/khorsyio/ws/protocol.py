@@ -35,6 +35,8 @@ ERROR_EVENT = "error"
 
 _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Id = Annotated[str, msgspec.Meta(max_length=128)]
+# the same trace ids HTTP accepts (x-trace-id): no CR/LF or spaces to forge log lines with
+_TraceId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
 class Incoming(msgspec.Struct, kw_only=True):
@@ -42,7 +44,7 @@ class Incoming(msgspec.Struct, kw_only=True):
 
     event_type: _Name
     payload: Any = None
-    trace_id: _Id | None = None
+    trace_id: _TraceId | None = None
     user_id: _Id | None = None
 
 

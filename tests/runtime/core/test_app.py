@@ -171,3 +171,18 @@ async def test_an_app_starts_again_after_a_shutdown() -> None:
         assert result.payload == UserOut(name="again")
         await app.shutdown()
     assert len(app.bus.subscriptions) == 1
+
+
+async def test_a_request_after_shutdown_gets_503_and_does_not_restart_the_app() -> None:
+    import httpx
+
+    app = App(settings=Settings())
+    await app.startup()
+    await app.shutdown()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.get("/anything")
+    assert r.status_code == 503
+    assert r.json() == {"error": "the service is shutting down", "code": "shutdown"}
+    assert not app.started
+    assert not app.bus.accepting

@@ -208,7 +208,7 @@ async def test_validation_error_of_an_input_is_an_error_envelope(bus: Bus) -> No
     await bus.wait_idle(5)
     assert errors
     assert errors[0].error is not None
-    assert errors[0].error.code == "validation"
+    assert errors[0].error.code == "invalid_input"
     assert "$.name" in errors[0].error.message
 
 

@@ -73,7 +73,7 @@ async def test_a_validation_error_is_not_retried() -> None:
     await bus.wait_idle(5)
     assert h.calls == 0
     [letter] = bus.dead_letters.list()
-    assert letter.error.code == "validation"
+    assert letter.error.code == "invalid_input"
     assert letter.attempts == 1
     await bus.stop()
 

@@ -44,3 +44,26 @@ def test_schedule_validates_its_arguments() -> None:
         bus.schedule("x", HealthCheck(), interval=0)
     with pytest.raises(TypeError, match=r"must be a msgspec\.Struct"):
         bus.schedule("x", {"a": 1}, interval=1)  # type: ignore[arg-type]
+
+
+async def test_ticks_missed_during_a_stall_are_skipped_not_burst() -> None:
+    import time
+
+    fired: list[float] = []
+
+    class Probe(Handler[HealthCheck, None]):
+        subscribes_to = "tick"
+
+        async def process(self, data: HealthCheck, ctx: Context) -> None:
+            fired.append(time.monotonic())
+
+    bus = Bus()
+    bus.register(Probe())
+    bus.schedule("tick", HealthCheck(), interval=0.05)
+    await bus.start()
+    await asyncio.sleep(0.07)
+    time.sleep(0.3)  # noqa: ASYNC251  (on purpose: the loop stalls for 6 intervals)
+    stalled_at = time.monotonic()
+    await asyncio.sleep(0.02)
+    await bus.stop()
+    assert len([t for t in fired if t >= stalled_at]) <= 1  # not a burst of 6

@@ -188,3 +188,16 @@ async def test_untyped_handler_gets_the_envelope_and_every_typed_one_is_checked(
         ]
     finally:
         await app.shutdown()
+
+
+def test_a_client_trace_id_must_look_like_one() -> None:
+    """CR/LF or spaces in a trace id would forge log lines: refused like HTTP's x-trace-id."""
+    import msgspec
+
+    from khorsyio.ws.protocol import Incoming
+
+    ok = msgspec.convert({"event_type": "chat.msg", "trace_id": "abc-123:x.y_z"}, Incoming)
+    assert ok.trace_id == "abc-123:x.y_z"
+    for bad in ("a\nb", "with space", "x" * 65, ""):
+        with pytest.raises(msgspec.ValidationError, match="trace_id"):
+            msgspec.convert({"event_type": "chat.msg", "trace_id": bad}, Incoming)
