@@ -2,7 +2,9 @@
 
 A handler's ``__init__`` parameters are resolved, in this order:
 
-1. by the parameter's type annotation, against the providers registered by type;
+1. by the parameter's type annotation, against the providers registered by type — unless a
+   provider is registered under the parameter's exact name with a value of that type, which
+   is then the one meant (``analytics_db: Database`` with ``provide("analytics_db", ...)``);
 2. by the parameter's name, against the providers registered by name (the seed names
    ``db``, ``client``, ``bus``, ``transport`` and ``app`` are always there);
 3. by the parameter's default value, when it has one.
@@ -19,6 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Container", "Unresolved"]
+
+
+_MISSING = object()
 
 
 class Unresolved(Exception):
@@ -86,6 +91,9 @@ class Container:
     def resolve_param(self, owner: str, param: inspect.Parameter, annotation: Any) -> Any:
         """The value for one parameter, or raise :class:`Unresolved` saying why."""
         has_annotation = annotation is not inspect.Parameter.empty and annotation is not Any
+        named = self._by_name.get(param.name, _MISSING)
+        if named is not _MISSING and has_annotation and _isinstance(named, annotation):
+            return named  # a provider under this exact name, of the right type, is the one meant
         if has_annotation:
             found, value = self._by_annotation(annotation)
             if found:

@@ -173,3 +173,21 @@ async def test_protocol_annotations_resolve_by_name() -> None:
     await a.startup()
     await a.shutdown()
     assert seen == [m]
+
+
+async def test_a_provider_under_the_exact_name_wins_over_the_type_match() -> None:
+    from khorsyio import Database
+
+    seen: list[Any] = []
+
+    class Report(Sink):
+        def __init__(self, analytics_db: Database, db: Database) -> None:
+            seen.extend([analytics_db, db])
+
+    a = app()
+    analytics = Database("sqlite+aiosqlite:///./analytics.db")
+    a.provide("analytics_db", analytics)
+    a.register(Report)
+    await a.startup()
+    await a.shutdown()
+    assert seen == [analytics, a.db]
