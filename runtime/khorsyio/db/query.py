@@ -110,13 +110,23 @@ def _value(column: Any, value: Any, key: str) -> Any:
         return None
     tp = _python_type(column)
     if tp is None or (type(value) is tp):
-        return value
+        return _in_range(value, key)
     try:
-        return msgspec.convert(value, tp, strict=False)
+        return _in_range(msgspec.convert(value, tp, strict=False), key)
     except msgspec.ValidationError:
         raise QueryError(f"{key}: expected {_type_label(tp)}, got {_show(value)}") from None
     except TypeError:  # a type msgspec does not know: let the driver judge
         return value
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _in_range(value: Any, key: str) -> Any:
+    """Integers a database column can hold (64-bit): a larger one is the client's mistake."""
+    if type(value) is int and value not in _INT64:
+        raise QueryError(f"{key}: {value} is out of range for a database integer")
+    return value
 
 
 def _type_label(tp: type[Any]) -> str:
@@ -316,6 +326,8 @@ def _page_number(value: Any, name: str) -> int:
         raise QueryError(f"{name}: expected a positive integer, got {_show(value)}") from None
     if number < 1 or (isinstance(value, float) and value != number):
         raise QueryError(f"{name}: expected a positive integer, got {_show(value)}")
+    if number > 2**31:
+        raise QueryError(f"{name}: {number} is too large")
     return number
 
 

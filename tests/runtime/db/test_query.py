@@ -154,11 +154,29 @@ def test_all_documented_operators_exist() -> None:
         ({"name__like": "x"}, "unknown operator 'like'"),
         ({"name__": "x"}, "unknown operator ''"),
         ({"name__eq__eq": "x"}, "unknown operator"),
+        ({"id": 10**20}, "out of range for a database integer"),
+        ({"age__gte": str(10**20)}, "out of range for a database integer"),
+        ({"id__in": [1, -(10**20)]}, "out of range for a database integer"),
     ],
 )
 def test_bad_values_and_operators_are_query_errors(filters: dict[str, Any], message: str) -> None:
     with pytest.raises(QueryError, match=message):
         apply_filters(select(User), User, filters)
+
+
+def test_huge_cursors_and_pages_are_query_errors() -> None:
+    from khorsyio.db import apply_cursor
+
+    with pytest.raises(QueryError, match="out of range"):
+        apply_cursor(select(User), User, cursor_value=str(10**20))
+
+
+async def test_a_huge_page_is_a_query_error(people: Database) -> None:
+    from khorsyio.db import paginate
+
+    async with people.session() as s:
+        with pytest.raises(QueryError, match="too large"):
+            await paginate(s, select(User), page=10**20)
 
 
 def test_query_error_is_a_400_value_error() -> None:
