@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import msgspec
 
@@ -38,3 +39,16 @@ class SquareInProcess(Handler[Num, Pid]):
 
     async def process(self, data: Num, ctx: Context) -> Pid:
         return Pid(pid=os.getpid(), square=data.n * data.n)
+
+
+class SleepInProcess(Handler[Num, Num]):
+    """A CPU-bound job that outlives its timeout."""
+
+    subscribes_to = "stuck.task"
+    publishes = "stuck.result"
+    execution_mode = "process"
+    timeout = 0.5
+
+    async def process(self, data: Num, ctx: Context) -> Num:
+        time.sleep(data.n)  # noqa: ASYNC251  (blocking on purpose: it runs in a worker process)
+        return data

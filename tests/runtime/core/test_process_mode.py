@@ -40,3 +40,18 @@ async def test_a_process_handler_cannot_take_dependencies() -> None:
     app.register(NeedsDb)
     with pytest.raises(WiringError, match="take no constructor parameters"):
         await app.startup()
+
+
+async def test_a_stuck_process_handler_times_out_and_does_not_hold_the_shutdown() -> None:
+    import asyncio
+
+    from .contracts import SleepInProcess
+
+    app = App(settings=Settings())
+    app.register(SleepInProcess)
+    await app.startup()
+    result = await app.bus.request("stuck.task", Num(60), response_type="stuck.result", timeout=30)
+    assert result.error is not None
+    assert result.error.code == "timeout"
+    # the job would take 60 s: shutdown terminates it instead of waiting
+    await asyncio.wait_for(app.shutdown(), 20)
