@@ -253,3 +253,33 @@ def test_spec_errors_stop_gen_without_writing(project: Path, cli) -> None:  # ty
     assert r.code == 1
     assert "unknown contract 'Nope'" in r.err
     assert not (project / "app/_generated").exists()
+
+
+def test_written_files_keep_their_mode_and_new_ones_follow_the_umask(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    spec = project / "khorsyio.yaml"
+    spec.chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        assert cli(project, "gen").code == 0
+        assert (
+            cli(
+                project,
+                "gen",
+                "handler",
+                "Zed",
+                "--domain",
+                "user",
+                "--on",
+                "user.created",
+                "--input",
+                "UserOut",
+            ).code
+            == 0
+        )
+    finally:
+        os.umask(old)
+    for rel in ("khorsyio.yaml", "app/domains/user/handlers/zed.py", "app/_generated/registry.py"):
+        assert stat.S_IMODE((project / rel).stat().st_mode) == 0o644, rel
