@@ -33,13 +33,22 @@ def params_decoder(tp: type[msgspec.Struct]) -> Callable[[Request], Any]:
 
     Fields are looked up by their JSON name; a path parameter wins over a query key; a
     list field takes every value of a repeated key, any other field the first value.
-    Strings are converted to the field types (``"5"`` -> ``5``); a mismatch gives 422.
+    Strings are converted to the field types (``"5"`` -> ``5``); a mismatch gives 422, and
+    so does a query key the Struct does not have when it is ``forbid_unknown_fields``.
     """
     fields = [(f.encode_name, _is_sequence(f.type)) for f in msgspec.structs.fields(tp)]
+    # a Struct that forbids unknown fields refuses unknown query keys too (422)
+    known = {name for name, _ in fields} if tp.__struct_config__.forbid_unknown_fields else None
 
     def build(req: Request) -> Any:
         pp = req.path_params
         q = req.query
+        if known is not None:
+            unknown = sorted(k for k in q if k not in known)
+            if unknown:
+                raise validation_error(
+                    msgspec.ValidationError(f"Object contains unknown field `{unknown[0]}`")
+                )
         data: dict[str, Any] = {}
         for name, many in fields:
             if name in pp:

@@ -125,3 +125,19 @@ def test_a_result_breaking_the_response_type_is_a_server_error() -> None:
         res = c.get("/wrong")
     assert res.status_code == 500
     assert res.json() == {"error": "internal error", "code": "internal"}
+
+
+def test_a_strict_query_struct_refuses_unknown_query_keys() -> None:
+    class Strict(msgspec.Struct, forbid_unknown_fields=True):
+        q: str = ""
+
+    async def search(req: Request, body: Strict) -> Strict:
+        return body
+
+    app = make_app()
+    app.router.add(Route("GET", "/strict", search, body=Strict, response=Strict))
+    with TestClient(app) as c:
+        assert c.get("/strict?q=a").json() == {"q": "a"}
+        res = c.get("/strict?q=a&password__eq=x")
+        assert res.status_code == 422
+        assert "password__eq" in res.json()["error"]
