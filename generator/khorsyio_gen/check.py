@@ -33,6 +33,7 @@ STRUCTURAL = frozenset(
         "ambiguous_contract",
         "missing_provider",
         "duplicate_handler",
+        "duplicate_dep",
         "duplicate_id",
         "duplicate_route",
         "invalid_name",
@@ -52,10 +53,14 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True):
     key: str = ""
     line: int | None = None
 
-    def __str__(self) -> str:
+    def text(self) -> str:
+        """Where and what, without the severity."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" {self.key}:" if self.key else ""
-        return f"{self.severity}: {where}:{key} {self.message}"
+        return f"{where}:{key} {self.message}"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.text()}"
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -118,11 +123,22 @@ class _Checker:
             for hname, h in domain.handlers.items():
                 key = f"domains.{dname}.handlers.{hname}"
                 where = self.path(hname)
+                provider_types = {p.type_name for p in self.project.providers.values()}
                 if hname in RESERVED or hname in self.project.contracts:
                     what = "a contract" if hname in self.project.contracts else "reserved"
                     self.add("invalid_name", key, f"handler name '{hname}' is {what}")
-                elif not is_valid_identifier(hname):
-                    self.add("invalid_name", key, f"'{hname}' is a Python keyword")
+                elif hname in provider_types:
+                    self.add(
+                        "invalid_name",
+                        key,
+                        f"handler name '{hname}' is a provider's type (the module imports it)",
+                    )
+                elif not is_valid_identifier(hname) or not is_valid_identifier(snake(hname)):
+                    self.add(
+                        "invalid_name",
+                        key,
+                        f"'{hname}' (module {snake(hname)}) is a Python keyword",
+                    )
                 if hname in names:
                     self.add(
                         "duplicate_handler",
@@ -153,7 +169,9 @@ class _Checker:
                 for i, dep in enumerate(h.deps):
                     used_providers.add(dep)
                     dkey = f"{key}.deps[{i}]"
-                    if not is_valid_identifier(dep):
+                    if dep in h.deps[:i]:
+                        self.add("duplicate_dep", dkey, f"{where}: dep '{dep}' is listed twice")
+                    elif not is_valid_identifier(dep):
                         self.add("invalid_name", dkey, f"'{dep}' is a Python keyword")
                     elif dep not in self.project.providers:
                         custom = ", ".join(sorted(spec.providers)) or "none"

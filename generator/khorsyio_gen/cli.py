@@ -141,8 +141,8 @@ def _gen(args: argparse.Namespace) -> int:
         atomic_write(root / "khorsyio.yaml", text)
         print(f"added {args.name} to khorsyio.yaml (domain {args.domain})")
     out = generate(root, prune=args.prune)
-    for w in out.warnings:
-        print(str(w), file=sys.stderr)
+    for w in out.warnings:  # graph findings do not stop gen; `khorsyio check` fails on them
+        print(f"warning: {w.text()}", file=sys.stderr)
     for note in out.notes:
         print(note)
     changed = out.changed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+from khorsyio_gen.check import STRUCTURAL, check_project, errors
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.gen import load
 from khorsyio_gen.plan import build_plan, neighbours
@@ -23,6 +24,9 @@ def _source(obj: object) -> str:
 def task_card(root: Path, name: str) -> str:
     root = root.resolve()
     project, _ = load(root)
+    fatal = [p for p in errors(check_project(project)) if p.code in STRUCTURAL]
+    if fatal:  # the plan needs a consistent spec: say what is wrong, as `check` does
+        raise GenError("\n".join(str(p) for p in fatal))
     plan = build_plan(project)
     h = plan.by_name(name)
     if h is None:

@@ -262,3 +262,54 @@ def test_root_after_the_command(project: Path, capsys: pytest.CaptureFixture[str
     assert "ok" in capsys.readouterr().out
     assert main(["gen", "--dry-run", "--root", str(project)]) == 0
     assert "write app/_generated/registry.py" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        ("deps: [mailer]\n", "deps: [mailer, mailer]\n", "dep 'mailer' is listed twice"),
+        ("      SendWelcome:", "      Class:", "'Class' (module class) is a Python keyword"),
+        ("      SendWelcome:", "      Mailer:", "handler name 'Mailer' is a provider's type"),
+    ],
+)
+def test_names_and_deps_that_would_generate_broken_code_are_refused(
+    project: Path,
+    cli,  # type: ignore[no-untyped-def]
+    before: str,
+    after: str,
+    message: str,
+) -> None:
+    edit(project / "khorsyio.yaml", before, after)
+    r = cli(project, "check")
+    assert r.code == 1
+    assert message in r.out + r.err
+    assert cli(project, "gen").code == 1
+
+
+def test_task_on_a_broken_spec_is_a_clear_error(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "input: UserIn", "input: Nope")
+    r = cli(project, "task", "CreateUser")
+    assert r.code == 1
+    assert "Nope" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_gen_reports_graph_findings_as_warnings_and_check_fails_on_them(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(
+        project,
+        "gen",
+        "handler",
+        "Foo",
+        "--domain",
+        "user",
+        "--on",
+        "new.thing",
+        "--input",
+        "UserIn",
+    )
+    assert r.code == 0
+    assert "warning: " in r.err
+    assert "event 'new.thing' has no producer" in r.err
+    assert "error:" not in r.err
+    assert (project / "app/domains/user/handlers/foo.py").is_file()
+    assert cli(project, "check").code == 1
