@@ -134,9 +134,26 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
         batch[f"ideal/{h.path}"] = render_handler(plan, h)
         batch[f"ideal/{h.test}"] = render_test(h)
     sources: dict[str, tuple[str, str]] = {}  # handler id -> (path read, text)
+    owners = {e.module: hid for hid, e in old.handlers.items()}
+    new_paths = {h.id: h.path for h in plan.handlers}
     for h in plan.handlers:
         entry = old.handlers.get(h.id)
-        for rel in (h.path, entry.module if entry else None):
+        holder = owners.get(h.path)
+        if (
+            holder is not None
+            and holder != h.id
+            and new_paths.get(holder) in (None, h.path)
+            and _read(root, h.path) is not None
+        ):
+            other = old.handlers[holder]
+            gone = " (removed from the spec)" if holder not in new_paths else ""
+            raise GenError(
+                f"{h.name} (id {h.id}) would be written to {h.path}, which holds handler "
+                f"{other.name} (id {holder}){gone}: move or delete that file first, so that "
+                "no process body is wired to another handler"
+            )
+        # the handler's own module first (a rename), then whatever is at its path
+        for rel in (entry.module if entry else None, h.path):
             text = _read(root, rel) if rel else None
             if rel and text is not None:
                 sources[h.id] = (rel, text)

@@ -132,3 +132,52 @@ def test_unformatted_user_code_is_never_reformatted(project: Path, cli) -> None:
     assert "        x=[1,2 ,3]  # mine\n" in text
     assert "    timeout = 6.0\n" in text
     assert "from khorsyio import Context, Database, Handler, HttpClient, RetryPolicy\n" in text
+
+
+def test_renaming_onto_a_removed_handlers_file_is_refused(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    welcome = project / "app/domains/user/handlers/send_welcome.py"
+    before = welcome.read_text()
+    spec = project / "khorsyio.yaml"
+    text = spec.read_text()
+    start = text.index("      SendWelcome:")
+    end = text.index("    routes:")
+    text = text[:start] + text[end:]  # SendWelcome leaves the spec
+    text = text.replace("      CreateUser:", "      SendWelcome:")  # CreateUser takes its name
+    spec.write_text(text + "terminal: [user.created]\n")
+    r = cli(project, "gen")
+    assert r.code == 1
+    assert "holds handler SendWelcome (id send-welcome) (removed from the spec)" in r.err
+    assert welcome.read_text() == before  # nothing was wired to the wrong body
+
+
+def test_swapping_two_handler_names_keeps_each_body_with_its_id(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    create = project / "app/domains/user/handlers/create_user.py"
+    welcome = project / "app/domains/user/handlers/send_welcome.py"
+    create.write_text(
+        create.read_text().replace(
+            "raise NotImplementedError(", "x = 'create body'\n        raise NotImplementedError(", 1
+        )
+    )
+    welcome.write_text(
+        welcome.read_text().replace(
+            "raise NotImplementedError(",
+            "x = 'welcome body'\n        raise NotImplementedError(",
+            1,
+        )
+    )
+    spec = project / "khorsyio.yaml"
+    text = (
+        spec.read_text()
+        .replace("      CreateUser:", "      TMP:")
+        .replace("      SendWelcome:", "      CreateUser:")
+        .replace("      TMP:", "      SendWelcome:")
+    )
+    spec.write_text(text)
+    assert cli(project, "gen").code == 0
+    # id create-user is now called SendWelcome and lives in send_welcome.py, with its body
+    assert "x = 'create body'" in welcome.read_text()
+    assert 'subscribes_to = "user.create"' in welcome.read_text()
+    assert "x = 'welcome body'" in create.read_text()
+    assert 'subscribes_to = "user.created"' in create.read_text()
