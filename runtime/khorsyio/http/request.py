@@ -11,6 +11,7 @@ import msgspec
 
 from khorsyio.events import new_trace_id
 from khorsyio.http.errors import BadRequest, PayloadTooLarge, validation_error
+from khorsyio.http.response import Send
 
 if TYPE_CHECKING:
     from khorsyio.app import App
@@ -21,7 +22,6 @@ __all__ = ["ClientDisconnect", "Request"]
 T = TypeVar("T")
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _decode_any = msgspec.json.Decoder().decode
 _TRACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
