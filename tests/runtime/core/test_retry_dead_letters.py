@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import re
+from typing import Any
+
+import pytest
 
 from khorsyio import Bus, Context, Envelope, Handler, RetryPolicy
 
@@ -174,3 +179,69 @@ async def test_a_client_error_in_a_handler_keeps_its_code_and_status() -> None:
     assert result.error.details == {"status": 404}
     assert len(bus.dead_letters) == 0
     await bus.stop()
+
+
+class AlwaysFails(Handler[Num, Num]):
+    subscribes_to = "doomed"
+    publishes = "doomed.done"
+    retry = RetryPolicy(attempts=1100, backoff=0.0)
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def process(self, data: Num, ctx: Context) -> Num:
+        self.calls += 1
+        raise ConnectionError("still down")
+
+
+async def test_a_long_retry_run_still_ends_as_a_dead_letter() -> None:
+    # 2.0 ** 1024 overflows a float: the backoff once raised there and the event vanished
+    bus = Bus()
+    errors: list[Envelope] = []
+    bus.on_error(errors.append)
+    h = AlwaysFails()
+    bus.register(h)
+    await bus.start()
+    await bus.publish(Envelope.create("doomed", Num(1)))
+    assert await bus.wait_idle(60)
+    assert h.calls == 1100
+    [letter] = bus.dead_letters.list()
+    assert (letter.attempts, letter.error.code) == (1100, "handler_error")
+    assert len(errors) == 1
+    await bus.stop()
+
+
+def test_the_backoff_saturates_at_its_maximum() -> None:
+    p = RetryPolicy(attempts=10_000, backoff=0.5, multiplier=1000.0, max_backoff=30.0)
+    assert p.delay(1) == 0.5
+    assert p.delay(2) == 30.0
+    assert p.delay(10**9) == 30.0
+    assert RetryPolicy(backoff=0.1).delay(5000) == 10.0
+    assert RetryPolicy(backoff=0.0).delay(5000) == 0.0
+    assert RetryPolicy(backoff=0.1, multiplier=1.0).delay(5000) == 0.1
+    assert RetryPolicy(backoff=3.0, max_backoff=1.0).delay(1) == 1.0
+    assert [RetryPolicy(backoff=1.0).delay(n) for n in (1, 2, 3, 4, 5)] == [1, 2, 4, 8, 10]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"attempts": 0}, "attempts must be an integer from 1 to 10000"),
+        ({"attempts": 100_000}, "attempts must be an integer from 1 to 10000"),
+        ({"attempts": 3.0}, "attempts must be an integer"),
+        ({"attempts": True}, "attempts must be an integer"),
+        ({"backoff": math.inf}, "backoff must be a finite number"),
+        ({"backoff": math.nan}, "backoff must be a finite number"),
+        ({"backoff": -1}, "backoff must be a finite number from 0 to 86400"),
+        ({"max_backoff": 1e400}, "max_backoff must be a finite number"),
+        ({"max_backoff": 10**6}, "max_backoff must be a finite number from 0 to 86400"),
+        ({"multiplier": 0.5}, "multiplier must be a finite number from 1 to 1000"),
+        ({"multiplier": math.nan}, "multiplier must be a finite number"),
+        ({"backoff": "1"}, "backoff must be a number, got '1'"),
+    ],
+)
+def test_absurd_policies_are_refused_where_they_are_built(
+    kwargs: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(words)):
+        RetryPolicy(**kwargs)
