@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     n.add_argument("--src", help="another copy of the template (a path or a git URL)")
     n.add_argument("--vcs-ref", help="the template version (a git tag) with --src")
+    n.add_argument("--no-git", action="store_true", help="no git init and first commit")
 
     u = add("update", "take a newer template version (copier update); exit 1 on conflicts")
     u.add_argument("--vcs-ref", help="the template version to update to (default: latest)")
@@ -89,7 +90,7 @@ def _answers(pairs: Sequence[str]) -> dict[str, str]:
 
 def _new(args: argparse.Namespace) -> int:
     from khorsyio_gen.gen import apply, generate
-    from khorsyio_gen.project import new_project
+    from khorsyio_gen.project import commit_new_project, new_project
 
     dest: Path = args.directory
     new_project(
@@ -100,6 +101,8 @@ def _new(args: argparse.Namespace) -> int:
         vcs_ref=args.vcs_ref,
     )
     apply(generate(dest.resolve()))
+    if not args.no_git and commit_new_project(dest):
+        print(f"{dest} is a git repository with a first commit")
     print(f"created {dest}: cd {dest} && make setup && make test && make run")
     return 0
 

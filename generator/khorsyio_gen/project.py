@@ -10,6 +10,7 @@ only be in scaffold files (pyproject.toml, Makefile, README.md...).
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import warnings
 from collections.abc import Mapping
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from khorsyio_gen.errors import GenError
+from khorsyio_gen.wheelhouse import DISTRIBUTIONS, Origin, origin, write_wheelhouse
 
-__all__ = ["conflicts", "new_project", "template_source", "update_project"]
+__all__ = ["commit_new_project", "conflicts", "new_project", "template_source", "update_project"]
 
 _HERE = Path(__file__).resolve().parent
 _OURS = re.compile(r"^<{7}( |$)", re.MULTILINE)
@@ -47,13 +49,19 @@ def new_project(
 
     if dest.exists() and any(dest.iterdir()):
         raise GenError(f"{dest} exists and is not empty")
+    origins = [origin(name) for name in DISTRIBUTIONS]
+    answers = {
+        "khorsyio_version": _made_with(origins),
+        "wheelhouse": any(o.kind != "index" for o in origins),
+        **(data or {}),
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # copier's DirtyLocalWarning for a source checkout
         try:
             copier.run_copy(
                 src or str(template_source()),
                 dest,
-                data=dict(data or {}),
+                data=answers,
                 defaults=defaults,
                 vcs_ref=vcs_ref,
                 unsafe=False,
@@ -61,6 +69,49 @@ def new_project(
             )
         except ValueError as e:  # a validator refused an answer
             raise GenError(str(e)) from None
+    write_wheelhouse(dest, origins)
+
+
+def _made_with(origins: list[Origin]) -> str:
+    versions = {o.version for o in origins}
+    if len(versions) != 1:
+        found = ", ".join(f"{o.name} {o.version}" for o in origins)
+        raise GenError(
+            f"khorsyio and khorsyio-gen must be the same version to make a project ({found})"
+        )
+    return versions.pop()
+
+
+def commit_new_project(dest: Path) -> bool:
+    """``git init`` and a first commit (``khorsyio update`` needs a committed project).
+
+    Returns False, changing nothing, when git is not installed or ``dest`` is already inside a
+    git work tree (the person's own repository: they commit it themselves).
+    """
+    git = shutil.which("git")
+    if git is None:
+        return False
+    inside = subprocess.run(
+        [git, "rev-parse", "--is-inside-work-tree"], cwd=dest, capture_output=True, check=False
+    )
+    if inside.returncode == 0:
+        return False
+    ident: list[str] = []
+    for key, fallback in (("user.name", "khorsyio"), ("user.email", "khorsyio@localhost")):
+        known = subprocess.run([git, "config", key], cwd=dest, capture_output=True, check=False)
+        if not known.stdout.strip():
+            ident += ["-c", f"{key}={fallback}"]
+    for cmd in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "New project from the khorsyio template"],
+    ):
+        done = subprocess.run(
+            [git, *ident, *cmd], cwd=dest, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise GenError(f"git {' '.join(cmd)} failed in {dest}: {done.stderr.strip()}")
+    return True
 
 
 def update_project(

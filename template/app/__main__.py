@@ -1,5 +1,22 @@
-"""`python -m app`: serve the app (SERVER_HOST, SERVER_PORT, SERVER_SERVER from .env)."""
+"""`python -m app`: serve the app (SERVER_HOST, SERVER_PORT, SERVER_SERVER from .env).
+
+`python -m app --reload` (`make dev`) serves with uvicorn and restarts on a change under app/.
+"""
+
+import logging
+import sys
 
 from app.main import app
 
-app.run("app.main:app")
+# Log records of khorsyio and of the app's own `logging.getLogger(__name__)` reach stderr.
+# (This runs in uvicorn's reload worker too, which imports this module as __mp_main__.)
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+if __name__ == "__main__":
+    if "--reload" in sys.argv[1:]:
+        import uvicorn
+
+        s = app.settings.server
+        uvicorn.run("app.main:app", host=s.host, port=s.port, reload=True, reload_dirs=["app"])
+    else:
+        app.run("app.main:app")

@@ -56,7 +56,7 @@ def test_the_answers_shape_the_project(tmp_path: Path) -> None:
     )
     pyproject = (project / "pyproject.toml").read_text()
     assert 'name = "shop_api"' in pyproject
-    assert '"khorsyio[postgres,granian]>=' in pyproject
+    assert '"khorsyio[postgres,granian]==' in pyproject
     assert 'requires-python = ">=3.12"' in pyproject
     assert 'target-version = "py312"' in pyproject
     env = (project / ".env").read_text()
@@ -88,6 +88,17 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     env = {"DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"}
     ok(run(project, "alembic", "upgrade", "head", env=env))
     assert "No new upgrade operations detected" in ok(run(project, "alembic", "check", env=env))
+
+
+def test_a_project_pins_the_khorsyio_it_is_made_with(tmp_path: Path) -> None:
+    import khorsyio
+    import khorsyio_gen
+
+    assert khorsyio.__version__ == khorsyio_gen.__version__
+    project = render(tmp_path / "svc")  # copier.yml's default khorsyio_version: the same
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'"khorsyio=={khorsyio.__version__}",' in pyproject  # no empty "[]" extras
+    assert f'"khorsyio-gen=={khorsyio.__version__}",' in pyproject
 
 
 def test_the_template_is_in_step_with_the_generator() -> None:
