@@ -120,6 +120,13 @@ class SocketTransport:
                 log.debug("disconnect %s at shutdown failed", sid, exc_info=True)
         self._clients.clear()
         await self.sio.shutdown()
+        # engine.io leaves its service task (ping timeouts) finished but marked as started:
+        # reset it, so that the app can start again (else no task would watch the clients,
+        # and the next shutdown would await None).
+        eio = self.sio.eio
+        if eio.service_task_event is not None:  # it had started
+            eio.service_task_event = None
+            eio.start_service_task = True
 
     async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve socket.io (websocket and long-polling) under ``/socket.io/``."""
