@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from khorsyio_gen.errors import GenError
-from khorsyio_gen.wheelhouse import DISTRIBUTIONS, Origin, origin, write_wheelhouse
+from khorsyio_gen.wheelhouse import (
+    DISTRIBUTIONS,
+    WHEELHOUSE,
+    Origin,
+    origin,
+    write_wheelhouse,
+)
 
 __all__ = ["commit_new_project", "conflicts", "new_project", "template_source", "update_project"]
 
@@ -50,11 +56,7 @@ def new_project(
     if dest.exists() and any(dest.iterdir()):
         raise GenError(f"{dest} exists and is not empty")
     origins = [origin(name) for name in DISTRIBUTIONS]
-    answers = {
-        "khorsyio_version": _made_with(origins),
-        "wheelhouse": any(o.kind != "index" for o in origins),
-        **(data or {}),
-    }
+    answers = {**_install_answers(origins), **(data or {})}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # copier's DirtyLocalWarning for a source checkout
         try:
@@ -70,6 +72,14 @@ def new_project(
         except ValueError as e:  # a validator refused an answer
             raise GenError(str(e)) from None
     write_wheelhouse(dest, origins)
+
+
+def _install_answers(origins: list[Origin]) -> dict[str, Any]:
+    """The hidden answers saying which khorsyio the project installs, and from where."""
+    return {
+        "khorsyio_version": _made_with(origins),
+        "wheelhouse": any(o.kind != "index" for o in origins),
+    }
 
 
 def _made_with(origins: list[Origin]) -> str:
@@ -133,10 +143,11 @@ def update_project(
         raise GenError(f"{root} is not a git repository: commit the project before updating")
     if dirty.stdout.strip():
         raise GenError("the project has uncommitted changes: commit them before updating")
+    origins = [origin(name) for name in DISTRIBUTIONS]
     try:
         copier.run_update(
             root,
-            data=dict(data or {}),
+            data={**_install_answers(origins), **(data or {})},
             defaults=defaults,
             vcs_ref=vcs_ref,
             overwrite=True,
@@ -147,6 +158,11 @@ def update_project(
         )
     except Exception as e:  # copier's own errors (no git template, unknown ref...)
         raise GenError(f"copier update failed: {e}") from None
+    # the project now pins this khorsyio: its wheels replace the old ones
+    if any(o.kind != "index" for o in origins):
+        for old in (root / WHEELHOUSE).glob("khorsyio*.whl"):
+            old.unlink()
+    write_wheelhouse(root, origins)
     return conflicts(root)
 
 
