@@ -3,11 +3,10 @@ an LLM everything it needs to fill it."""
 
 from __future__ import annotations
 
-import textwrap
-
 from khorsyio_gen.contracts import Contract, Provider
 from khorsyio_gen.plan import HandlerPlan, Plan, neighbours
 from khorsyio_gen.render.imports import Imports, render_imports
+from khorsyio_gen.render.text import doc_lines, wrap
 from khorsyio_gen.typefmt import fields_of, methods_of
 
 __all__ = [
@@ -59,21 +58,14 @@ def handler_imports(h: HandlerPlan) -> Imports:
 
 
 def _wrap(text: str, indent: str = "", sub: str = "    ") -> list[str]:
-    return textwrap.wrap(
-        text,
-        width=_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + sub,
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [indent]
+    return wrap(text, _WIDTH, indent, sub)
 
 
 def _contract_lines(title: str, c: Contract) -> list[str]:
-    lines = [f"{title} ``{c.name}`` ({c.module}):"]
+    lines = _wrap(f"{title} ``{c.name}`` ({c.module}):")
     fields = fields_of(c.cls)
     if not fields:
-        lines.append("    (no fields)")
+        lines += _wrap("(no fields)", "    ")
     for name, tp, default in fields:
         lines += _wrap(f"{name}: {tp}" + (f" = {default}" if default else ""), "    ")
     return lines
@@ -94,18 +86,19 @@ def _dep_lines(d: Provider) -> list[str]:
 
 
 def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
-    """The class docstring's lines (without quotes or indentation)."""
+    """The class docstring's lines, escaped (source text, without quotes or indentation)."""
     out = f"``{h.output.name}``" if h.output else "nothing"
     first = f"Answer ``{h.spec.on}``"
     first += f" with {out}, published as ``{h.spec.emits}``." if h.spec.emits else "."
     lines = _wrap(first, "", "")
-    if h.spec.description:
-        lines += ["", *_wrap(h.spec.description, "", "")]
+    description = doc_lines(h.spec.description, _WIDTH)
+    if description:
+        lines += ["", *description]
     lines += ["", *_contract_lines("Input", h.input)]
     if h.output is not None:
         lines += _contract_lines("Output", h.output)
     else:
-        lines.append("Output: nothing (return None).")
+        lines += _wrap("Output: nothing (return None).")
     if len(h.emits) > 1:
         lines += _wrap(
             "Conditional routing: return ctx.forward(event, payload) to publish one of "
@@ -114,25 +107,25 @@ def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
             "",
         )
     if h.deps:
-        lines.append("Dependencies:")
+        lines += _wrap("Dependencies:")
         for d in h.deps:
             lines += _dep_lines(d)
     else:
-        lines.append("Dependencies: none.")
+        lines += _wrap("Dependencies: none.")
     before, after = neighbours(plan, h)
-    lines.append("Comes from:")
+    lines += _wrap("Comes from:")
     lines += [
         x for b in before or ["nothing yet (no producer in the graph)"] for x in _wrap(b, "    ")
     ]
-    lines.append("Goes to:")
+    lines += _wrap("Goes to:")
     lines += [x for a in after or ["nothing"] for x in _wrap(a, "    ")]
-    lines.append(f"Test: python -m pytest {h.test}")
-    lines.append(f"Task card: khorsyio task {h.name}")
+    lines += _wrap(f"Test: python -m pytest {h.test}")
+    lines += _wrap(f"Task card: khorsyio task {h.name}")
     return lines
 
 
 def render_docstring(lines: list[str], indent: str = "    ") -> str:
-    lines = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in lines]
+    """Escaped ``lines`` (see :mod:`khorsyio_gen.render.text`) as a docstring."""
     body = "\n".join((indent + line) if line else "" for line in lines[1:])
     return (
         f'{indent}"""{lines[0]}\n{body}\n{indent}"""\n'

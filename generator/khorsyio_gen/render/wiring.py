@@ -9,6 +9,7 @@ from __future__ import annotations
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import Plan, RoutePlan
 from khorsyio_gen.render.imports import Imports, render_imports
+from khorsyio_gen.render.text import str_expr, str_literal
 
 __all__ = [
     "GENERATED_HEADER",
@@ -59,11 +60,12 @@ def _route_call(r: RoutePlan) -> str:
     if s.status != 200:
         args.append(f"status={s.status}")
     if s.errors:
-        args.append(f"errors={dict(sorted(s.errors.items()))!r}")
+        items = ", ".join(f"{str_literal(k)}: {v}" for k, v in sorted(s.errors.items()))
+        args.append(f"errors={{{items}}}")
     if s.timeout is not None:
         args.append(f"timeout={float(s.timeout)!r}")
     if s.summary:
-        args.append(f"summary={s.summary!r}")
+        args.append(f"summary={str_expr(s.summary)}")  # free text: escaped, cut
     return f"BusRoute({', '.join(args)})"
 
 
@@ -134,6 +136,10 @@ def render_domain(plan: Plan, domain: str) -> str:
     return "".join(out)
 
 
+def _value(v: object) -> str:
+    return str_expr(v) if isinstance(v, str) else repr(v)
+
+
 def render_registry(plan: Plan) -> str:
     spec = plan.project.spec
     imports: Imports = {
@@ -176,7 +182,7 @@ def render_registry(plan: Plan) -> str:
             target = "app." + call
             out.append(f"    {target}({', '.join(repr(e) for e in sorted(events))})\n")
     for s in spec.schedules:
-        args = ", ".join(f"{k}={v!r}" for k, v in sorted(s.payload.items()))
+        args = ", ".join(f"{k}={_value(v)}" for k, v in sorted(s.payload.items()))
         interval = float(s.interval)
         out.append(
             f"    app.bus.schedule({s.event!r}, {s.contract}({args}), interval={interval!r})\n"

@@ -1,0 +1,247 @@
+"""Text from khorsyio.yaml and the contracts made into Python source that ruff accepts as it
+is: docstring lines and string literals.
+
+Escapes keep the meaning (the docstring Python sees is the text that was written) while the
+source avoids what ``ruff check`` reports: characters ruff confuses with ASCII (RUF001-RUF003,
+by ruff's own word rule: a confusable letter inside a word of unambiguous letters is fine),
+invisible, control and separator characters, backslashes, triple quotes. They read as
+``\\N{MULTIPLICATION SIGN}``. Wrapping never breaks a quoted string, a ``code span`` or an
+escape unless it alone is wider than a line; a single word wider than a line stays whole on a
+line of its own (ruff's E501 ignores such lines).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from khorsyio_gen.render.confusables import CONFUSABLES
+
+__all__ = ["display_width", "doc_lines", "escape", "str_expr", "str_literal", "wrap"]
+
+_ALWAYS = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})  # and confusable non-letters
+_SHORT = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_WIDE_RUN = re.compile(r"(?:[^\x00-\x7f]|[A-Za-z0-9])+")  # at least ruff's word, maybe more
+
+
+def _is_word_char(c: str) -> bool:
+    return unicodedata.category(c)[0] in "LN"
+
+
+def _code(c: str, spaced: bool) -> str:
+    if c in _SHORT:
+        return _SHORT[c]
+    name = unicodedata.name(c, "")
+    if name and len(name) <= 40 and (spaced or " " not in name):
+        return f"\\N{{{name}}}"
+    cp = ord(c)
+    return f"\\x{cp:02x}" if cp < 0x100 else (f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}")
+
+
+def _always(c: str) -> bool:
+    """Escaped wherever it is (the word it sits in does not matter)."""
+    if c == "\\" or (c < " " or c == "\x7f"):
+        return True
+    if c.isascii():
+        return False
+    cat = unicodedata.category(c)
+    return cat in _ALWAYS or (ord(c) in CONFUSABLES and cat[0] not in "LN")
+
+
+def _ambiguous(text: str) -> list[int]:
+    """Positions of the confusable letters in ``text`` (source) that ruff reports.
+
+    ruff splits words at non-alphanumeric characters and reports a word's confusables when the
+    word has an ASCII letter or digit, or no unambiguous non-ASCII letter. Its alphanumeric
+    set (Rust's) lies between the letters and digits (L*, N*) and "anything but ASCII
+    punctuation", so a confusable is kept only when both bounds agree it is safe.
+    """
+    out: list[int] = []
+    for run in _WIDE_RUN.finditer(text):
+        word, base = run.group(), run.start()
+        confusable = {i for i, c in enumerate(word) if ord(c) in CONFUSABLES and _is_word_char(c)}
+        if not confusable:
+            continue
+        if any(c.isascii() for c in word):
+            out += sorted(base + i for i in confusable)
+            continue
+        start = 0  # narrow words: runs of letters and digits
+        for i in range(len(word) + 1):
+            if i < len(word) and _is_word_char(word[i]):
+                continue
+            if all(ord(word[j]) in CONFUSABLES for j in range(start, i)):
+                out += [base + j for j in range(start, i) if j in confusable]
+            start = i + 1
+    return out
+
+
+def escape(text: str, *, quote: str = "doc", at_end: bool = True, spaced: bool = True) -> str:
+    """``text`` as the inside of a (non-raw) string literal.
+
+    ``quote="doc"``: inside ``\"\"\"...\"\"\"``: a ``"`` is escaped next to another one, or
+    last when ``at_end``. ``quote="str"``: inside ``"..."``: every ``"`` is. ``spaced=False``
+    picks escapes without spaces (``\\u00d7``), so that a long word stays one word.
+    """
+    last = len(text) - 1
+    pieces = [
+        '\\"'
+        if c == '"'
+        and (
+            quote == "str"
+            or (at_end and i == last)
+            or (i > 0 and text[i - 1] == '"')
+            or (i < last and text[i + 1] == '"')
+        )
+        else (_code(c, spaced) if _always(c) else c)
+        for i, c in enumerate(text)
+    ]
+    while True:  # an escape ending in a digit joins the next word: until nothing is left
+        owner = [k for k, piece in enumerate(pieces) for _ in piece]
+        found = _ambiguous("".join(pieces))
+        if not found:
+            return "".join(pieces)
+        for pos in found:
+            pieces[owner[pos]] = _code(pieces[owner[pos]], spaced)
+
+
+def _char_width(c: str) -> int:
+    """At least ruff's width of ``c`` (unicode-width; 2 for symbols, which may be emoji)."""
+    if c.isascii():
+        return 1
+    if unicodedata.east_asian_width(c) in ("W", "F"):
+        return 2
+    return 1 if unicodedata.category(c)[0] in "LMN" else 2
+
+
+def display_width(text: str) -> int:
+    return sum(_char_width(c) for c in text)
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Quoted strings and backtick code spans (start, end) that wrapping keeps whole."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        end = -1
+        if c == "`":
+            ticks = len(text[i:]) - len(text[i:].lstrip("`"))
+            close = re.compile(rf"(?<!`){'`' * ticks}(?!`)")
+            m = close.search(text, i + ticks)
+            if m is None:
+                i += ticks
+                continue
+            end = m.end()
+        elif c in "\"'" and (i == 0 or not text[i - 1].isalnum()):
+            j = i + 1
+            while (j := text.find(c, j)) >= 0:
+                if j + 1 == len(text) or not text[j + 1].isalnum():
+                    end = j + 1
+                    break
+                j += 1
+        if end > i:
+            spans.append((i, end))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
+def _atoms(text: str) -> list[str]:
+    """``text`` split at spaces, except those inside :func:`_spans`."""
+    cuts = [-1]
+    inside = {p for a, b in _spans(text) for p in range(a, b)}
+    cuts += [i for i, c in enumerate(text) if c == " " and i not in inside]
+    cuts.append(len(text))
+    return [text[a + 1 : b] for a, b in itertools.pairwise(cuts) if b > a + 1]
+
+
+def wrap(text: str, width: int, indent: str = "", sub: str = "    ") -> list[str]:
+    """``text`` (one line: tabs and line breaks count as spaces) as escaped docstring lines no
+    wider than ``width``: the first indented with ``indent``, the next with ``indent + sub``."""
+    text = re.sub(r"[\t\n\r]", " ", text)
+    lines: list[str] = []
+    current = indent
+    fresh = True  # nothing on the current line yet
+
+    def put(word: str) -> None:
+        nonlocal current, fresh
+        if fresh or display_width(current) + 1 + display_width(word) <= width:
+            current += word if fresh else " " + word
+        else:
+            lines.append(current)
+            current = indent + sub + word
+        fresh = False
+
+    atoms = _atoms(text)
+    for n, atom in enumerate(atoms):
+        at_end = n == len(atoms) - 1
+        room = width - display_width(indent + sub)
+        esc = escape(atom, at_end=at_end)
+        if display_width(esc) <= room:
+            put(esc)
+            continue
+        words = [w for w in atom.split(" ") if w]
+        for k, word in enumerate(words):
+            end = at_end and k == len(words) - 1
+            esc = escape(word, at_end=end)
+            if display_width(esc) > room:  # alone on its line, as one word
+                esc = escape(word, at_end=end, spaced=False)
+                if not fresh:
+                    lines.append(current)
+                    current, fresh = indent + sub, True
+            put(esc)
+    lines.append(current)
+    return lines
+
+
+def doc_lines(text: str, width: int) -> list[str]:
+    """A free text (a description) as escaped docstring lines: its lines and indentation
+    kept, long lines wrapped, runs of blank lines made one, no blank line at either end."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.expandtabs(4).rstrip(" ")
+        body = line.lstrip(" ")
+        if not body.strip():
+            if out and out[-1]:
+                out.append("")
+            continue
+        lead = " " * (len(line) - len(body))
+        out += wrap(body, width, lead, "")
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def str_literal(text: str) -> str:
+    """``text`` as a ``"..."`` literal that ruff does not report."""
+    return f'"{escape(text, quote="str")}"'
+
+
+def str_expr(text: str, width: int = 70) -> str:
+    """``text`` as one literal, or, when wider than ``width``, as parenthesized adjacent
+    literals (ruff format puts each on its line), cut before words, or inside a word wider
+    than ``width``; each part is escaped on its own, as ruff reads each on its own."""
+    if display_width(str_literal(text)) <= width:
+        return str_literal(text)
+
+    def fits(part: str) -> bool:
+        return display_width(str_literal(part)) <= width
+
+    parts: list[str] = []
+    current = ""
+    for token in re.findall(r" +|[^ ]+", text):
+        if fits(current + token):
+            current += token
+            continue
+        if current:
+            parts.append(current)
+            current = ""
+        for c in token if not fits(token) else [token]:
+            if current and not fits(current + c):
+                parts.append(current)
+                current = ""
+            current += c
+    parts.append(current)
+    return "(" + " ".join(str_literal(p) for p in parts if p) + ")"
