@@ -59,7 +59,7 @@ class Subscription:
         timeout: float,
         concurrency: int,
         queue_size: int,
-        also_publishes: tuple[str, ...] = (),
+        routed: dict[str, type[msgspec.Struct] | None] | None = None,
     ) -> None:
         cls = type(handler)
         self.bus = bus
@@ -67,7 +67,9 @@ class Subscription:
         self.name = cls.__name__
         self.subscribes_to = subscribes_to
         self.publishes = publishes
-        self.also_publishes = also_publishes
+        self.routed: dict[str, type[msgspec.Struct] | None] = routed or {}
+        """Events ``process`` may forward to (conditional routing), with their contracts."""
+        self.also_publishes = tuple(self.routed)
         self.input_type = cls.input_type
         self.output_type = cls.output_type
         self.timeout = timeout
@@ -242,6 +244,7 @@ class Subscription:
                     str(e) or type(e).__name__,
                     {"exception": type(e).__name__},
                 )
+                failure.__cause__ = e  # a test re-raising it shows the line that failed
             else:
                 stats.processed += 1
                 stats.total_ms += (clock() - t0) * 1000.0
@@ -261,8 +264,12 @@ class Subscription:
                     self.waiting -= 1
                 attempt += 1
                 continue
-            await bus._fail(self, env, failure, attempt)
+            await self._fail(env, failure, attempt)
             return
+
+    async def _fail(self, env: Envelope, failure: HandlerError, attempts: int) -> None:
+        """The event failed for good: dead letter, error callbacks, error envelope."""
+        await self.bus._fail(self, env, failure, attempts)
 
     async def _publish_result(self, out: Envelope, env: Envelope, attempts: int) -> None:
         try:
@@ -291,6 +298,13 @@ class Subscription:
         if result is None:
             return None
         if isinstance(result, Envelope):
+            contract = self.routed.get(result.event_type)
+            if contract is not None and not isinstance(result.payload, contract):
+                raise _failure(
+                    "contract",
+                    f"{self.name} forwarded '{result.event_type}' with a "
+                    f"{type(result.payload).__name__}, but its contract is {contract.__name__}",
+                )
             rctx = result.ctx
             if not rctx.correlation_id and rctx.trace_id == env.ctx.trace_id:
                 rctx.correlation_id = env.ctx.correlation_id
