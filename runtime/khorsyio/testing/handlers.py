@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
+from collections import deque
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from khorsyio.bus.bus import Bus
@@ -22,24 +24,24 @@ OutT = TypeVar("OutT")
 
 
 class _Probe(Subscription):
-    """A copy of a live subscription (same handler instance, same effective wiring) that
-    keeps the handler's result instead of publishing it."""
+    """A copy of a live subscription (same handler instance, same effective wiring and
+    policies) with its own dispatch state, that keeps the handler's result instead of
+    publishing it."""
 
-    def __init__(self, live: Subscription) -> None:
-        super().__init__(
-            live.bus,
-            live.handler,
-            subscribes_to=live.subscribes_to,
-            publishes=live.publishes,
-            timeout=live.timeout,
-            concurrency=live.concurrency,
-            queue_size=live.queue_size,
-            also_publishes=live.also_publishes,
-        )
-        self.retry = live.retry
-        self.returned: tuple[Any] | None = None
-        self.published: Envelope | None = None
-        self.failure: HandlerError | None = None
+    returned: tuple[Any] | None
+    published: Envelope | None
+    failure: HandlerError | None
+
+    @classmethod
+    def of(cls, live: Subscription) -> _Probe:
+        probe = copy.copy(live)
+        probe.__class__ = cls
+        assert isinstance(probe, _Probe)
+        probe.inflight = probe.waiting = 0
+        probe.backlog = deque()
+        probe._space_waiters = deque()
+        probe.returned = probe.published = probe.failure = None
+        return probe
 
     def _result_envelope(self, result: Any, env: Envelope) -> Envelope | None:
         out = super()._result_envelope(result, env)
@@ -110,7 +112,7 @@ async def run_handler(
     if live is None or (not isinstance(handler, str) and not isinstance(live.handler, handler)):
         known = ", ".join(sorted(s.name for s in bus.subscriptions)) or "none"
         raise KeyError(f"run_handler: no handler {name!r} is registered (registered: {known})")
-    probe = _Probe(live)
+    probe = _Probe.of(live)
     env = Envelope(
         event_type=live.subscribes_to, payload=data, ctx=ctx or Context(source="run_handler")
     )
