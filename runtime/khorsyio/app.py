@@ -16,7 +16,7 @@ from khorsyio.di import Container, Unresolved
 from khorsyio.domain import Domain, qualify
 from khorsyio.errors import RegistrationError, WiringError
 from khorsyio.graph import GraphProblem, Node, check_graph
-from khorsyio.handler import Handler, validate_handler_class
+from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.http import CorsConfig, HttpApp, Router
 from khorsyio.settings import Settings
 from khorsyio.ws import SocketTransport
@@ -156,7 +156,7 @@ class App:
             cls = type(inst)
             sub_to = qualify(p.namespace, cls.subscribes_to)
             pub = qualify(p.namespace, cls.publishes)
-            also = tuple(qualify(p.namespace, e) for e in cls.also_publishes)
+            also = {qualify(p.namespace, e): t for e, t in routed_contracts(cls).items()}
             self.bus.register(inst, subscribes_to=sub_to, publishes=pub, also_publishes=also)
             if p.namespace:  # the seed shows namespaced names on the instance
                 inst.__dict__["subscribes_to"] = sub_to

@@ -24,6 +24,8 @@ class Node(msgspec.Struct, frozen=True, kw_only=True):
 
     ``consumes``: the event it subscribes to. ``produces``: events it may publish.
     ``awaits``: for a route doing request/reply, the response event it waits for.
+    ``routed``: events it forwards to (conditional routing) with their contract (``None``:
+    unchecked); the other produced events carry ``output_type``.
     """
 
     kind: NodeKind
@@ -33,6 +35,14 @@ class Node(msgspec.Struct, frozen=True, kw_only=True):
     input_type: Any = None
     output_type: Any = None
     awaits: str = ""
+    routed: tuple[tuple[str, Any], ...] = ()
+
+    def contract_of(self, event: str) -> Any:
+        """The contract this node publishes ``event`` with (``None``: not known)."""
+        for routed_event, contract in self.routed:
+            if routed_event == event:
+                return contract
+        return self.output_type
 
 
 class GraphProblem(msgspec.Struct, frozen=True, kw_only=True):
@@ -203,7 +213,7 @@ def check_graph(
     for event in sorted(g.consumers):
         for producer in g.producers.get(event, ()):
             for consumer in g.consumers[event]:
-                out, inp = producer.output_type, consumer.input_type
+                out, inp = producer.contract_of(event), consumer.input_type
                 if out is None or inp is None or out is inp or (out, inp) in ok_pairs:
                     continue
                 path = g.path_to(producer)

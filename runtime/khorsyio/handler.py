@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 import msgspec
@@ -12,7 +13,7 @@ from khorsyio.errors import HandlerDefinitionError
 from khorsyio.events import Context, Envelope
 from khorsyio.retry import RetryPolicy
 
-__all__ = ["ExecutionMode", "Handler"]
+__all__ = ["ExecutionMode", "Handler", "routed_contracts"]
 
 InT = TypeVar("InT", default=Any)
 OutT = TypeVar("OutT", default=Any)
@@ -39,9 +40,12 @@ class Handler(Generic[InT, OutT]):
 
     subscribes_to: ClassVar[str] = ""
     publishes: ClassVar[str] = ""
-    also_publishes: ClassVar[tuple[str, ...]] = ()
-    """Other events ``process`` may publish by returning an Envelope (conditional routing);
-    declared so that the graph check knows them."""
+    also_publishes: ClassVar[tuple[str, ...] | Mapping[str, type[msgspec.Struct] | None]] = ()
+    """Other events ``process`` may publish by returning ``ctx.forward(event, data)``
+    (conditional routing), declared so that the graph check knows them. A mapping
+    ``{"user.vip": User}`` also gives each event its contract: the graph check compares it
+    with each consumer's input, and forwarding a payload of another type fails the event.
+    A tuple of names leaves those edges unchecked."""
     input_type: ClassVar[type[msgspec.Struct] | None] = None
     output_type: ClassVar[type[msgspec.Struct] | None] = None
     timeout: ClassVar[float | None] = None
@@ -89,8 +93,20 @@ def validate_handler_class(cls: type[Any]) -> None:
     if not isinstance(cls.publishes, str):
         raise HandlerDefinitionError(f"{name}.publishes must be an event name (or '')")
     also = cls.also_publishes
-    if not isinstance(also, tuple | list) or not all(isinstance(e, str) and e for e in also):
-        raise HandlerDefinitionError(f"{name}.also_publishes must be a tuple of event names")
+    if not isinstance(also, tuple | list | Mapping) or not all(
+        isinstance(e, str) and e for e in also
+    ):
+        raise HandlerDefinitionError(
+            f"{name}.also_publishes must be a tuple of event names or a mapping of event "
+            "names to contracts"
+        )
+    if isinstance(also, Mapping):
+        for event, tp in also.items():
+            if tp is not None and not _is_struct_type(tp):
+                raise HandlerDefinitionError(
+                    f"{name}.also_publishes[{event!r}] must be a msgspec.Struct subclass or "
+                    f"None, got {tp!r}"
+                )
     for attr in ("input_type", "output_type"):
         tp = getattr(cls, attr)
         if tp is not None and not _is_struct_type(tp):
@@ -109,3 +125,11 @@ def validate_handler_class(cls: type[Any]) -> None:
             raise HandlerDefinitionError(f"{name}.{attr} must be a positive integer")
     if cls.retry is not None and not isinstance(cls.retry, RetryPolicy):
         raise HandlerDefinitionError(f"{name}.retry must be a khorsyio.RetryPolicy")
+
+
+def routed_contracts(cls: type[Handler[Any, Any]]) -> dict[str, type[msgspec.Struct] | None]:
+    """``also_publishes`` as a mapping: each routed event and its contract (None: unchecked)."""
+    also = cls.also_publishes
+    if isinstance(also, Mapping):
+        return dict(also)
+    return dict.fromkeys(also)

@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -23,7 +23,7 @@ from khorsyio.bus.subscription import Subscription
 from khorsyio.errors import BusClosedError, HandlerError, RegistrationError
 from khorsyio.events import Context, Envelope, Error
 from khorsyio.graph import Node, check_graph
-from khorsyio.handler import Handler, validate_handler_class
+from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.settings import BusSettings
 
 __all__ = ["Bus", "DrainReport"]
@@ -90,9 +90,12 @@ class Bus:
         *,
         subscribes_to: str | None = None,
         publishes: str | None = None,
-        also_publishes: tuple[str, ...] | None = None,
+        also_publishes: Mapping[str, type[msgspec.Struct] | None] | tuple[str, ...] | None = None,
     ) -> None:
-        """Subscribe a handler *instance*; the keyword arguments override its own wiring."""
+        """Subscribe a handler *instance*; the keyword arguments override its own wiring.
+
+        ``also_publishes``: the routed events (a tuple of names, or names to contracts).
+        """
         cls = type(handler)
         if isinstance(handler, type):
             raise RegistrationError(
@@ -115,7 +118,13 @@ class Bus:
             timeout=cls.timeout or s.handler_timeout,
             concurrency=cls.concurrency or s.concurrency,
             queue_size=cls.queue_size or s.queue_size,
-            also_publishes=tuple(cls.also_publishes if also_publishes is None else also_publishes),
+            routed=(
+                routed_contracts(cls)
+                if also_publishes is None
+                else dict(also_publishes)
+                if isinstance(also_publishes, Mapping)
+                else dict.fromkeys(also_publishes)
+            ),
         )
         if sub.name in self._by_name:
             raise RegistrationError(
@@ -440,6 +449,7 @@ class Bus:
                 produces=((s.publishes,) if s.publishes else ()) + s.also_publishes,
                 input_type=s.input_type,
                 output_type=s.output_type,
+                routed=tuple(s.routed.items()),
             )
             for s in self._by_name.values()
         ]

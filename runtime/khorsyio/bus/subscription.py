@@ -59,7 +59,7 @@ class Subscription:
         timeout: float,
         concurrency: int,
         queue_size: int,
-        also_publishes: tuple[str, ...] = (),
+        routed: dict[str, type[msgspec.Struct] | None] | None = None,
     ) -> None:
         cls = type(handler)
         self.bus = bus
@@ -67,7 +67,9 @@ class Subscription:
         self.name = cls.__name__
         self.subscribes_to = subscribes_to
         self.publishes = publishes
-        self.also_publishes = also_publishes
+        self.routed: dict[str, type[msgspec.Struct] | None] = routed or {}
+        """Events ``process`` may forward to (conditional routing), with their contracts."""
+        self.also_publishes = tuple(self.routed)
         self.input_type = cls.input_type
         self.output_type = cls.output_type
         self.timeout = timeout
@@ -296,6 +298,13 @@ class Subscription:
         if result is None:
             return None
         if isinstance(result, Envelope):
+            contract = self.routed.get(result.event_type)
+            if contract is not None and not isinstance(result.payload, contract):
+                raise _failure(
+                    "contract",
+                    f"{self.name} forwarded '{result.event_type}' with a "
+                    f"{type(result.payload).__name__}, but its contract is {contract.__name__}",
+                )
             rctx = result.ctx
             if not rctx.correlation_id and rctx.trace_id == env.ctx.trace_id:
                 rctx.correlation_id = env.ctx.correlation_id

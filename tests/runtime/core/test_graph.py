@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
+import msgspec
 import pytest
 
-from khorsyio import App, Context, Handler, Settings, WiringError, check_graph
+from khorsyio import App, Context, Envelope, Handler, Settings, WiringError, check_graph
 from khorsyio.graph import Node
 
 from .contracts import Tags, UserIn, UserOut
@@ -150,3 +153,101 @@ async def test_also_publishes_declares_routed_events_to_the_graph() -> None:
     bare.declare_external("user.in")
     with pytest.raises(WiringError, match=r"event 'user\.vip' has no producer"):
         await bare.startup()
+
+
+class Plain(msgspec.Struct):
+    name: str
+
+
+class TypedRouter(Handler[UserIn, None]):
+    subscribes_to = "in"
+    also_publishes = {"vip": UserIn, "regular": UserIn}
+
+    async def process(self, data: UserIn, ctx: Context) -> Envelope:
+        return ctx.forward("vip" if data.name == "ada" else "regular", data)
+
+
+class PlainVip(Handler[Plain, None]):
+    subscribes_to = "vip"
+
+    async def process(self, data: Plain, ctx: Context) -> None:
+        return None
+
+
+async def test_routed_edges_with_contracts_are_checked_at_startup() -> None:
+    from khorsyio import Domain
+
+    app = App(settings=Settings(), strict=True)
+    app.mount(Domain(namespace="user", handlers=[TypedRouter, PlainVip]))
+    app.declare_external("user.in")
+    app.declare_terminal("user.regular")
+    with pytest.raises(
+        WiringError,
+        match=r"TypedRouter publishes 'user\.vip' as UserIn but PlainVip expects Plain",
+    ):
+        await app.startup()
+
+
+async def test_untyped_routed_edges_are_not_checked_against_the_output_type() -> None:
+    from khorsyio import Domain
+
+    class Untyped(Handler[UserIn, None]):
+        subscribes_to = "in"
+        also_publishes = ("vip",)
+
+        async def process(self, data: UserIn, ctx: Context) -> None:
+            return None
+
+    app = App(settings=Settings(), strict=True)
+    app.mount(Domain(namespace="user", handlers=[Untyped, PlainVip]))
+    app.declare_external("user.in")
+    await app.startup()
+    assert app.graph_problems == []
+    await app.shutdown()
+
+
+async def test_forwarding_a_payload_of_another_contract_fails_the_event() -> None:
+    class Wrong(Handler[UserIn, None]):
+        subscribes_to = "in"
+        also_publishes = {"vip": Plain}
+
+        async def process(self, data: UserIn, ctx: Context) -> Envelope:
+            return ctx.forward("vip", data)  # a UserIn where Plain is declared
+
+    class Catch(Handler[Plain, None]):
+        subscribes_to = "vip"
+        seen: ClassVar[list[Plain]] = []
+
+        async def process(self, data: Plain, ctx: Context) -> None:
+            Catch.seen.append(data)
+
+    app = App(settings=Settings())
+    app.register(Wrong)
+    app.register(Catch)
+    app.declare_external("in")
+    await app.startup()
+    errors: list[Envelope] = []
+    app.bus.on_error(lambda env: errors.append(env))
+    await app.bus.publish("in", UserIn(name="x"))
+    await app.bus.wait_idle()
+    await app.shutdown()
+    assert Catch.seen == []
+    [err] = errors
+    assert err.error is not None
+    assert err.error.code == "contract"
+    assert "forwarded 'vip' with a UserIn, but its contract is Plain" in err.error.message
+
+
+def test_also_publishes_refuses_a_contract_that_is_not_a_struct() -> None:
+    from khorsyio.errors import HandlerDefinitionError
+    from khorsyio.handler import validate_handler_class
+
+    class Bad(Handler[UserIn, None]):
+        subscribes_to = "in"
+        also_publishes = {"vip": dict}  # type: ignore[dict-item]
+
+        async def process(self, data: UserIn, ctx: Context) -> None:
+            return None
+
+    with pytest.raises(HandlerDefinitionError, match=r"also_publishes\['vip'\] must be"):
+        validate_handler_class(Bad)
