@@ -118,10 +118,7 @@ def build_openapi(
             ok["content"] = {"application/json": {"schema": {}}}
         responses[str(r.status)] = ok
         if r.body is not None and r.method in BODY_METHODS:
-            op["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref_of[r.body]}},
-            }
+            op["requestBody"] = _request_body(r, ref_of, components)
             for st in (400, 413, 422):
                 responses[str(st)] = _error_response(st, err_ref)
         elif query_fields:
@@ -154,16 +151,24 @@ def build_openapi(
     }
 
 
+def _component(
+    r: BaseRoute, ref_of: dict[Any, dict[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
+    """The JSON Schema of the route's ``body`` contract (empty without one)."""
+    if r.body is None:
+        return {}
+    ref = ref_of[r.body].get("$ref", "")
+    comp: dict[str, Any] = components.get(ref.rsplit("/", 1)[-1], {})
+    return comp
+
+
 def _parameters(
     r: BaseRoute, ref_of: dict[Any, dict[str, Any]], components: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    props: dict[str, Any] = {}
-    required: set[str] = set()
-    if r.body is not None and r.method not in BODY_METHODS:
-        ref = ref_of[r.body].get("$ref", "")
-        comp = components.get(ref.rsplit("/", 1)[-1], {})
-        props = dict(comp.get("properties", {}))
-        required = set(comp.get("required", ()))
+    """Path parameters (typed by the body field they fill) and, off the body, query ones."""
+    comp = _component(r, ref_of, components)
+    props: dict[str, Any] = dict(comp.get("properties", {}))
+    required = set(comp.get("required", ()))
     out: list[dict[str, Any]] = []
     for s in r.segments:
         if s.is_param:
@@ -172,13 +177,33 @@ def _parameters(
             if schema is None or s.conv != "str":
                 schema = conv
             out.append({"name": s.name, "in": "path", "required": True, "schema": schema})
-    query = list(props)
+    query = [] if r.method in BODY_METHODS else list(props)
     for name in query:
         p: dict[str, Any] = {"name": name, "in": "query", "schema": props[name]}
         if name in required:
             p["required"] = True
         out.append(p)
     return out, query
+
+
+def _request_body(
+    r: BaseRoute, ref_of: dict[Any, dict[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
+    """The JSON body: the contract, without the fields the path fills (not required there).
+
+    With every required field in the path, the body is optional (an empty body is ``{}``).
+    """
+    assert r.body is not None
+    bound = set(r.path_fields)
+    if not bound:
+        return {"required": True, "content": {"application/json": {"schema": ref_of[r.body]}}}
+    comp = _component(r, ref_of, components)
+    schema = {k: v for k, v in comp.items() if k not in ("properties", "required")}
+    schema["properties"] = {k: v for k, v in comp.get("properties", {}).items() if k not in bound}
+    required = [n for n in comp.get("required", ()) if n not in bound]
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
 
 def docs_html(openapi_url: str, title: str) -> str:

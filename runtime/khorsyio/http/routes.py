@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from khorsyio.domain import qualify
 from khorsyio.errors import RegistrationError
 from khorsyio.graph import Node
 from khorsyio.http.errors import BadRequest
-from khorsyio.http.params import params_decoder
+from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
 from khorsyio.http.response import Response, Send
 
 if TYPE_CHECKING:
@@ -93,6 +94,12 @@ class BaseRoute:
         self._params_input = (
             params_decoder(body) if body is not None and self.method not in BODY_METHODS else None
         )
+        self._path_input = (
+            path_body_decoder(body, self.param_names)
+            if body is not None and self.method in BODY_METHODS
+            else None
+        )
+        """Reads the JSON body with the path parameters filling fields of the same name."""
 
     @property
     def label(self) -> str:
@@ -102,12 +109,24 @@ class BaseRoute:
     def param_names(self) -> list[str]:
         return [s.name for s in self.segments if s.is_param]
 
+    @property
+    def path_fields(self) -> list[str]:
+        """The path parameters that fill fields of the ``body`` contract (JSON names)."""
+        if self.body is None:
+            return []
+        return list(path_fields(self.body, self.param_names))
+
     async def read_input(self, req: Request) -> Any:
-        """The declared ``body`` contract: from the JSON body, or from path+query params."""
+        """The declared ``body`` contract: from the JSON body, or from path+query params.
+
+        Path parameters fill the contract's fields of the same name, for every method.
+        """
         if self._params_input is not None:
             return self._params_input(req)
         if self.body is None:
             return None
+        if self._path_input is not None:
+            return await self._path_input(req)
         return await req.json(self.body)
 
     async def send_result(self, req: Request, send: Send, result: Any, status: int) -> None:
@@ -286,6 +305,16 @@ class BusRoute(BaseRoute):
         self.errors = dict(errors or {})
         for code, st in self.errors.items():
             _check_status(st, f"bus route {self.label}: errors[{code!r}]")
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise RegistrationError(
+                f"bus route {self.label}: timeout must be a finite number of seconds > 0, "
+                f"got {timeout!r}"
+            )
         self.timeout = timeout
         self._error_status = {**DEFAULT_BUS_ERRORS, **self.errors}
 
