@@ -12,15 +12,19 @@ import libcst as cst
 
 from khorsyio_gen.check import STRUCTURAL, Problem, check_project, errors
 from khorsyio_gen.contracts import Project, load_project
+from khorsyio_gen.cst.guard import MergeConflict, check_kept
 from khorsyio_gen.cst.imports import imported
 from khorsyio_gen.cst.merge import (
     HandlerParseError,
+    Previous,
+    attr_name,
     body_code,
     code_hash,
     find_class,
     merge_handler,
 )
 from khorsyio_gen.cst.rename import rename_in_test
+from khorsyio_gen.cst.source import Source, SourceError, decode_source, encode_source, read_source
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.fmt import format_texts
 from khorsyio_gen.load import load_spec, load_spec_text
@@ -28,7 +32,7 @@ from khorsyio_gen.manifest import MANIFEST, HandlerEntry, Manifest, dump_manifes
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan, Plan, build_plan
 from khorsyio_gen.render.agents import render_block, splice_block
-from khorsyio_gen.render.handler import render_handler
+from khorsyio_gen.render.handler import GEN_ATTRS, render_handler
 from khorsyio_gen.render.samples import render_samples
 from khorsyio_gen.render.testfile import render_test
 from khorsyio_gen.render.wiring import (
@@ -55,14 +59,32 @@ class Outcome:
     warnings: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     stubs: list[str] = field(default_factory=list)
+    raw: dict[str, bytes] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    """Handler modules kept in their own encoding or line endings, by target path."""
+    unreadable: set[str] = field(default_factory=set)
+    """Ids of handlers whose module could not be read (reported, left untouched)."""
+    """The bytes of writes in another encoding or with CRLF line endings (their own)."""
 
     def changed(self) -> list[str]:
         out = []
         for rel, text in sorted(self.writes.items()):
             path = self.root / rel
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            if not path.is_file():
+                out.append(rel)
+            elif rel in self.raw:
+                if path.read_bytes() != self.raw[rel]:
+                    out.append(rel)
+            elif _decoded(path) != text:
                 out.append(rel)
         return sorted(out + [d for d in self.deletes if (self.root / d).exists()])
+
+
+def _decoded(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def load(root: Path) -> tuple[Project, list[Problem]]:
@@ -82,7 +104,23 @@ def validate_spec_text(root: Path, text: str) -> None:
 
 def _read(root: Path, rel: str) -> str | None:
     path = root / rel
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise GenError(f"{rel}: not UTF-8 ({e.reason}); the file is left untouched") from None
+
+
+def _text_or_none(root: Path, rel: str) -> str | None:
+    """A person's module as text, None when missing or unreadable (then it counts as edited)."""
+    path = root / rel
+    if not path.is_file():
+        return None
+    try:
+        return decode_source(rel, path.read_bytes()).text
+    except SourceError:
+        return None
 
 
 def _hashes(module: cst.Module, name: str) -> tuple[str, str]:
@@ -133,92 +171,72 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     for h in plan.handlers:
         batch[f"ideal/{h.path}"] = render_handler(plan, h)
         batch[f"ideal/{h.test}"] = render_test(h)
-    sources: dict[str, tuple[str, str]] = {}  # handler id -> (path read, text)
-    owners = {e.module: hid for hid, e in old.handlers.items()}
-    new_paths = {h.id: h.path for h in plan.handlers}
-    for h in plan.handlers:
-        entry = old.handlers.get(h.id)
-        holder = owners.get(h.path)
-        if (
-            holder is not None
-            and holder != h.id
-            and new_paths.get(holder) in (None, h.path)
-            and _read(root, h.path) is not None
-        ):
-            other = old.handlers[holder]
-            gone = " (removed from the spec)" if holder not in new_paths else ""
-            raise GenError(
-                f"{h.name} (id {h.id}) would be written to {h.path}, which holds handler "
-                f"{other.name} (id {holder}){gone}: move or delete that file first, so that "
-                "no process body is wired to another handler"
-            )
-        # the handler's own module first (a rename), then whatever is at its path
-        for rel in (entry.module if entry else None, h.path):
-            text = _read(root, rel) if rel else None
-            if rel and text is not None:
-                sources[h.id] = (rel, text)
-                break
+    sources, conflicts = _sources(root, plan, old, out)
     formatted = format_texts(batch)
     for rel in owned:
         out.writes[rel] = formatted[rel]
 
-    merged: dict[str, tuple[str, str]] = {}  # target -> (original text, merged text)
+    merged: dict[str, tuple[str, str, frozenset[int]]] = {}  # target -> (old, new, owned)
     for h in plan.handlers:
         entry = old.handlers.get(h.id)
         ideal = formatted[f"ideal/{h.path}"]
         ideal_test = formatted[f"ideal/{h.test}"]
         ideal_mod = cst.parse_module(ideal)
         doc_hash, stub_hash = _hashes(ideal_mod, h.name)
-        new.handlers[h.id] = HandlerEntry(
+        record = HandlerEntry(
             name=h.name,
             domain=h.domain,
             module=h.path,
             test=h.test,
             imports=sorted(_imports_of(ideal_mod)),
+            attrs=_attrs_of(ideal_mod, h.name),
+            deps=[d.name for d in h.deps],
             doc=doc_hash,
             stub=stub_hash,
             fresh=code_hash(ideal),
             test_fresh=code_hash(ideal_test),
         )
+        new.handlers[h.id] = record
         src = sources.get(h.id)
         if src is None:
-            out.writes[h.path] = ideal
-            out.stubs.append(h.name)
-        else:
-            rel, text = src
-            names = [h.name] + ([entry.name] if entry and entry.name != h.name else [])
-            try:
-                result = merge_handler(
-                    rel,
-                    text,
-                    ideal_mod,
-                    class_names=names,
-                    old_imports={tuple(i) for i in entry.imports} if entry else set(),  # type: ignore[misc]
-                    old_doc=entry.doc if entry else None,
-                    old_stub=entry.stub if entry else None,
-                )
-            except HandlerParseError as e:
-                out.errors.append(str(e))
-                if entry is not None:
-                    new.handlers[h.id] = entry
-                continue
-            if result.is_stub:
+            if h.id not in out.unreadable:
+                out.writes[h.path] = ideal
                 out.stubs.append(h.name)
-            if result.code != text:
-                merged[h.path] = (text, result.code)
-            else:
-                out.writes[h.path] = text
-            if rel != h.path:
-                out.deletes.append(rel)
-                out.notes.append(f"moved {rel} -> {h.path}")
-        _plan_test(root, h, entry, ideal_test, out)
-    if merged:  # format a changed module only when it was ruff-clean before the change
-        pairs = {f"o/{rel}": text for rel, (text, _) in merged.items()}
-        pairs.update({f"m/{rel}": code for rel, (_, code) in merged.items()})
-        done = format_texts(pairs)
-        for rel, (text, code) in merged.items():
-            out.writes[rel] = done[f"m/{rel}"] if done[f"o/{rel}"] == text else code
-
+            elif entry is not None:
+                new.handlers[h.id] = entry
+            continue
+        rel, source = src
+        names = [h.name] + ([entry.name] if entry and entry.name != h.name else [])
+        try:
+            result = merge_handler(
+                rel, source.text, ideal_mod, class_names=names, prev=_previous(entry)
+            )
+        except HandlerParseError as e:
+            out.errors.append(str(e))
+            if entry is not None:
+                new.handlers[h.id] = entry
+            continue
+        except MergeConflict as e:
+            conflicts.append(str(e))
+            continue
+        record.imports = sorted(p for p in result.imports if p[0] != "__future__")
+        record.attrs, record.deps = result.attrs, result.deps
+        if result.is_stub:
+            out.stubs.append(h.name)
+        merged[h.path] = (source.text, result.code, result.owned)
+        if not source.plain:
+            out.sources[h.path] = source
+        if rel != h.path:
+            out.deletes.append(rel)
+            out.notes.append(f"moved {rel} -> {h.path}")
+    for h in plan.handlers:
+        _plan_test(root, h, old.handlers.get(h.id), formatted[f"ideal/{h.test}"], out)
+    conflicts += _finish(merged, out)
+    if conflicts:
+        raise MergeConflict(
+            "nothing was written: gen would have to change lines it did not write\n"
+            + "\n".join(f"error: {c}" for c in conflicts)
+        )
     for hid, entry in sorted(old.handlers.items()):
         if hid in new.handlers:
             continue
@@ -238,6 +256,99 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     out.writes[MANIFEST] = dump_manifest(new)
     out.deletes = sorted(set(out.deletes) - set(out.writes))
     return out
+
+
+def _sources(
+    root: Path, plan: Plan, old: Manifest, out: Outcome
+) -> tuple[dict[str, tuple[str, Source]], list[str]]:
+    """Each handler's current module (its own first: a rename; then whatever is at its
+    path), and the moves that would overwrite a file that is not the handler's."""
+    sources: dict[str, tuple[str, Source]] = {}
+    conflicts: list[str] = []
+    owners = {e.module: hid for hid, e in old.handlers.items()}
+    new_paths = {h.id: h.path for h in plan.handlers}
+    for h in plan.handlers:
+        entry = old.handlers.get(h.id)
+        holder = owners.get(h.path)
+        if (
+            holder is not None
+            and holder != h.id
+            and new_paths.get(holder) in (None, h.path)
+            and (root / h.path).is_file()
+        ):
+            other = old.handlers[holder]
+            gone = " (removed from the spec)" if holder not in new_paths else ""
+            raise GenError(
+                f"{h.name} (id {h.id}) would be written to {h.path}, which holds handler "
+                f"{other.name} (id {holder}){gone}: move or delete that file first, so that "
+                "no process body is wired to another handler"
+            )
+        for rel in (entry.module if entry else None, h.path):
+            if not rel:
+                continue
+            try:
+                src = read_source(root, rel)
+            except SourceError as e:
+                out.errors.append(str(e))
+                out.unreadable.add(h.id)
+                break
+            if src is not None:
+                sources[h.id] = (rel, src)
+                break
+    leaving = {rel for rel, _ in sources.values()}
+    for h in plan.handlers:
+        got = sources.get(h.id)
+        if got is None or got[0] == h.path or not (root / h.path).exists():
+            continue
+        if h.path in leaving:
+            continue  # another handler's module moving away in this run (a swap)
+        conflicts.append(
+            f"{h.path}: {h.name} (id {h.id}) moves from {got[0]} to {h.path}, but "
+            f"{h.path} already exists and is not a handler module gen wrote: it would be "
+            "overwritten. Rename or remove it (or give the handler another name), then run "
+            "khorsyio gen again"
+        )
+    return sources, conflicts
+
+
+def _previous(entry: HandlerEntry | None) -> Previous:
+    if entry is None:
+        return Previous(attrs=[], adopt=True)
+    return Previous(
+        imports={(m, n) for m, n in entry.imports},
+        doc=entry.doc or None,
+        stub=entry.stub or None,
+        attrs=entry.attrs if entry.deps is not None else None,
+        deps=entry.deps,
+    )
+
+
+def _attrs_of(module: cst.Module, name: str) -> list[str]:
+    cls = find_class(module, [name])
+    assert cls is not None
+    assert isinstance(cls.body, cst.IndentedBlock)
+    return sorted(n for s in cls.body.body if (n := attr_name(s)) in GEN_ATTRS)
+
+
+def _finish(merged: dict[str, tuple[str, str, frozenset[int]]], out: Outcome) -> list[str]:
+    """Format merged modules that were ruff-clean before the change, check that nothing of
+    the person's went missing, and encode each in its own encoding; the refusals."""
+    conflicts: list[str] = []
+    changed = {rel: v for rel, v in merged.items() if v[0] != v[1]}
+    pairs = {f"o/{rel}": text for rel, (text, _, _) in changed.items()}
+    pairs.update({f"m/{rel}": code for rel, (_, code, _) in changed.items()})
+    done = format_texts(pairs) if pairs else {}
+    for rel, (text, code, owned) in merged.items():
+        if rel in changed and done[f"o/{rel}"] == text:
+            code = done[f"m/{rel}"]
+        try:
+            check_kept(rel, text, code, owned)
+            if rel in out.sources:
+                out.raw[rel] = encode_source(rel, code, out.sources[rel])
+        except (MergeConflict, SourceError) as e:
+            conflicts.append(str(e))
+        out.writes[rel] = code
+    return conflicts
 
 
 def _adopt(old: Manifest, plan: Plan) -> None:
@@ -264,7 +375,7 @@ def _plan_test(
     if entry is None:
         out.writes[h.test] = fresh
         return
-    old_text = _read(root, entry.test)
+    old_text = _text_or_none(root, entry.test)
     if old_text is not None and entry.test != h.test:
         out.writes[h.test] = rename_in_test(
             old_text,
@@ -285,10 +396,10 @@ def _orphan(
 ) -> None:
     kept = []
     for rel, fresh in ((entry.module, entry.fresh), (entry.test, entry.test_fresh)):
-        text = _read(root, rel)
-        if text is None:
+        if not (root / rel).is_file():
             continue
-        if prune and code_hash(text) == fresh:
+        text = _text_or_none(root, rel)
+        if prune and text is not None and code_hash(text) == fresh:
             out.deletes.append(rel)
             out.notes.append(f"pruned {rel} (handler {entry.name} left the spec, file unedited)")
         else:
@@ -327,12 +438,13 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         # mkstemp makes 0600 files: keep the file's mode, or give a new one the umask's
         os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode())
         os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
@@ -347,7 +459,7 @@ def apply(out: Outcome) -> list[str]:
     changed = out.changed()
     for rel in changed:  # writes first: a move never loses the file
         if rel in out.writes:
-            atomic_write(out.root / rel, out.writes[rel])
+            atomic_write(out.root / rel, out.raw.get(rel, out.writes[rel]))
     for rel in changed:
         path = out.root / rel
         if rel not in out.writes and path.exists():

@@ -21,6 +21,12 @@ class HandlerEntry(msgspec.Struct, kw_only=True):
     module: str
     test: str
     imports: list[tuple[str, str]] = []
+    """The imports gen added (removed again when the graph no longer needs them)."""
+    attrs: list[str] = []
+    """The wiring attributes gen wrote (the others in the class are the person's)."""
+    deps: list[str] | None = None
+    """The ``__init__`` parameters gen wrote (None: written by a gen before 0.3, which did
+    not record them)."""
     doc: str = ""
     """Hash of the class docstring generated last (replaced while unedited)."""
     stub: str = ""
@@ -28,6 +34,12 @@ class HandlerEntry(msgspec.Struct, kw_only=True):
     fresh: str = ""
     """Hash of the module as a new file: a file still equal to it is unedited (--prune)."""
     test_fresh: str = ""
+    test_for: str = ""
+    """The contracts the test was written for (``khorsyio status`` reports a change)."""
+    test_examples: dict[str, str] = {}
+    """The examples written into the test: name -> hash of what the example said."""
+    test_seen: str = ""
+    """Hash of the test file when it stopped matching its handler (an edit clears it)."""
     orphan: bool = False
 
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from khorsyio_gen.cst.stmts import has_comment, remove_stmt
+
 __all__ = ["add_imports", "imported", "remove_unused", "used_names"]
 
 
@@ -74,31 +76,42 @@ def remove_unused(
     drop = {(m, n) for m, n in candidates if n not in used or n in again}
     if not drop:
         return module
-    body: list[cst.BaseStatement] = []
-    for stmt in module.body:
+    body: list[cst.BaseStatement] = list(module.body)
+    footer = list(module.footer)
+    i = 0
+    while i < len(body):
+        stmt = body[i]
         node = _from(stmt)
         if node is None or isinstance(node.names, cst.ImportStar):
-            body.append(stmt)
+            i += 1
             continue
         mod = _module_name(node.module)
         keep = [
             a
             for a in node.names
             if not (
-                a.asname is None and isinstance(a.name, cst.Name) and (mod, a.name.value) in drop
+                a.asname is None
+                and isinstance(a.name, cst.Name)
+                and (mod, a.name.value) in drop
+                and not has_comment(a)  # a name with your comment stays
             )
         ]
         if len(keep) == len(node.names):
-            body.append(stmt)
+            i += 1
         elif keep:
-            keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            last = keep[-1]
+            keep[-1] = last.with_changes(comma=node.names[-1].comma)
+            if not isinstance(node.names[-1].comma, cst.Comma):
+                keep[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
             lpar = node.lpar if len(keep) > 1 else None
             rpar = node.rpar if len(keep) > 1 else None
             new = node.with_changes(names=keep, lpar=lpar, rpar=rpar)
             assert isinstance(stmt, cst.SimpleStatementLine)
-            body.append(stmt.with_changes(body=[new]))
-        # else: the whole statement goes
-    return module.with_changes(body=body)
+            body[i] = stmt.with_changes(body=[new])
+            i += 1
+        else:  # the whole statement goes; its comments stay
+            footer[:0] = remove_stmt(body, i)
+    return module.with_changes(body=body, footer=footer)
 
 
 def _is_import(stmt: cst.BaseStatement) -> bool:

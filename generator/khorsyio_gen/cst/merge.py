@@ -1,27 +1,43 @@
 """Rewrite the generator-owned members of a handler module, and nothing else.
 
-Owned: the handler class's name and bases, its wiring attributes, the ``__init__`` signature
-and its ``self._dep = dep`` assignments, the annotations of ``process`` (parameter names stay),
-the class docstring while it is the one the generator wrote, the ``process`` stub while it is
-the generator's stub, and the imports the generator added. Everything else is kept as it is.
+Gen owns (see docs/generator.md, "Who owns which line in a handler module"): the handler
+class's name and its ``Handler[In, Out]`` base; the wiring attributes gen wrote (recorded in
+the manifest); the ``__init__`` parameters named after the handler's dependencies and their
+``self._dep = dep`` lines; the annotations of ``process``; the class docstring and the
+``process`` stub while they are exactly what gen wrote; the imports gen added. Everything
+else stays as it is: comments and blank lines a person put between gen's lines stay where
+they were; where a change would remove or overwrite a person's line, gen refuses
+(:class:`MergeConflict`) and writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
+from khorsyio_gen.cst.guard import MergeConflict
 from khorsyio_gen.cst.imports import add_imports, imported, remove_unused
+from khorsyio_gen.cst.init import merge_init
+from khorsyio_gen.cst.stmts import EMPTY, Spans, has_comment, prepend, remove_stmt, same_code
 from khorsyio_gen.errors import GenError
-from khorsyio_gen.render.handler import WIRING_ATTRS
+from khorsyio_gen.render.handler import GEN_ATTRS, MARKER
 
-__all__ = ["HandlerParseError", "MergeResult", "code_hash", "find_class", "merge_handler", "parse"]
+__all__ = [
+    "HandlerParseError",
+    "MergeConflict",
+    "MergeResult",
+    "Previous",
+    "body_code",
+    "code_hash",
+    "find_class",
+    "merge_handler",
+    "parse",
+]
 
-WIRING = frozenset(WIRING_ATTRS)
-_EMPTY = cst.Module([])
+WIRING = frozenset(GEN_ATTRS)
 
 
 class HandlerParseError(GenError):
@@ -29,9 +45,29 @@ class HandlerParseError(GenError):
 
 
 @dataclass(frozen=True)
+class Previous:
+    """What gen wrote into the module last time (from the manifest); ``None`` fields: a
+    module gen has not merged before (or a manifest of an older gen)."""
+
+    imports: set[tuple[str, str]] = field(default_factory=set)
+    doc: str | None = None
+    stub: str | None = None
+    attrs: Sequence[str] | None = None
+    """None: a manifest of an older gen, which wrote every wiring attribute."""
+    deps: Sequence[str] | None = None
+    adopt: bool = False
+    """No manifest entry: gen's lines are those exactly as gen writes them now."""
+
+
+@dataclass(frozen=True)
 class MergeResult:
     code: str
     is_stub: bool
+    owned: frozenset[int]
+    """Lines of the original that gen owned (the rest must all be in ``code``)."""
+    attrs: list[str]
+    deps: list[str]
+    imports: set[tuple[str, str]]
 
 
 def code_hash(text: str) -> str:
@@ -57,7 +93,7 @@ def find_class(module: cst.Module, names: Sequence[str]) -> cst.ClassDef | None:
     return None
 
 
-def _attr_name(stmt: cst.BaseStatement) -> str | None:
+def attr_name(stmt: cst.BaseStatement) -> str | None:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return None
     node = stmt.body[0]
@@ -77,7 +113,7 @@ def _docstring(stmt: cst.BaseStatement) -> str | None:
         and isinstance(stmt.body[0], cst.Expr)
         and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
     ):
-        return _EMPTY.code_for_node(stmt.body[0])
+        return EMPTY.code_for_node(stmt.body[0])
     return None
 
 
@@ -88,33 +124,8 @@ def _func(body: Sequence[cst.BaseStatement], name: str) -> cst.FunctionDef | Non
     return None
 
 
-def _dep_assign(stmt: cst.BaseStatement, names: set[str]) -> str | None:
-    """``x`` when ``stmt`` is exactly ``self._x = x`` with ``x`` in ``names``."""
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
-        return None
-    node = stmt.body[0]
-    if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
-        return None
-    t, v = node.targets[0].target, node.value
-    if (
-        isinstance(t, cst.Attribute)
-        and isinstance(t.value, cst.Name)
-        and t.value.value == "self"
-        and isinstance(v, cst.Name)
-        and t.attr.value == f"_{v.value}"
-        and v.value in names
-    ):
-        return v.value
-    return None
-
-
-def _leading(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
-    lines: Sequence[cst.EmptyLine] = getattr(stmt, "leading_lines", ())
-    return lines
-
-
 def body_code(fn: cst.FunctionDef) -> str:
-    return _EMPTY.code_for_node(fn.body)
+    return EMPTY.code_for_node(fn.body)
 
 
 def is_stub(fn: cst.FunctionDef | None) -> bool:
@@ -131,57 +142,102 @@ def is_stub(fn: cst.FunctionDef | None) -> bool:
     return isinstance(exc, cst.Name) and exc.value == "NotImplementedError"
 
 
-def _merge_init(
-    user: cst.FunctionDef | None, ideal: cst.FunctionDef | None
-) -> cst.FunctionDef | None:
-    """The new ``__init__``: ideal signature and assignments, the user's other statements."""
-    if user is None:
-        return ideal
-    assert isinstance(user.body, cst.IndentedBlock)
-    old_params = {p.name.value for p in user.params.params[1:]}
-    new_deps = [p.name.value for p in ideal.params.params[1:]] if ideal is not None else []
-    names = old_params | set(new_deps)
-    kept = [s for s in user.body.body if _dep_assign(s, names) is None]
-    if ideal is None and not kept:
-        return None  # only generator lines were there
-    assigns: list[cst.BaseStatement] = []
-    if ideal is not None:
-        assert isinstance(ideal.body, cst.IndentedBlock)
-        assigns = list(ideal.body.body)
-    first = next(
-        (i for i, s in enumerate(user.body.body) if _dep_assign(s, names) is not None), None
-    )
-    if first is None:  # after a docstring, else first
-        first = 1 if user.body.body and _docstring(user.body.body[0]) is not None else 0
-    else:
-        first = sum(1 for s in user.body.body[:first] if _dep_assign(s, names) is None)
-    new_body = kept[:first] + assigns + kept[first:]
-    if ideal is not None:
-        sig = ideal
-    else:
-        sig = cst.ensure_type(
-            cst.parse_statement("def __init__(self) -> None:\n    pass\n"), cst.FunctionDef
-        )
-    return user.with_changes(
-        params=sig.params,
-        returns=sig.returns,
-        whitespace_before_params=sig.whitespace_before_params,
-        body=user.body.with_changes(body=new_body),
+def _is_handler_base(arg: cst.Arg) -> bool:
+    value = arg.value
+    if isinstance(value, cst.Subscript):
+        value = value.value
+    name = value.attr.value if isinstance(value, cst.Attribute) else getattr(value, "value", "")
+    return arg.keyword is None and name == "Handler"
+
+
+def _bases(rel: str, cls: cst.ClassDef, ideal: cst.ClassDef, spans: Spans) -> list[cst.Arg]:
+    """The class's bases with gen's ``Handler[In, Out]`` in place of the old one."""
+    new = ideal.bases[0].value
+    bases = list(cls.bases)
+    for i, arg in enumerate(bases):
+        if _is_handler_base(arg):
+            if has_comment(arg.value):
+                raise MergeConflict(
+                    f"{rel}:{spans.line(arg)}: your comment is inside the Handler[...] base, "
+                    "which gen rewrites: move it and run khorsyio gen again"
+                )
+            bases[i] = arg.with_changes(value=new)
+            return bases
+    raise MergeConflict(
+        f"{rel}:{spans.line(cls)}: class {cls.name.value} has no Handler[...] base for gen to "
+        "follow the contracts with; put Handler[In, Out] back among its bases"
     )
 
 
 def _merge_process(
-    user: cst.FunctionDef, ideal: cst.FunctionDef, old_stub: str | None
-) -> cst.FunctionDef:
+    user: cst.FunctionDef, ideal: cst.FunctionDef, old_stub: str | None, spans: Spans
+) -> tuple[cst.FunctionDef, set[int]]:
     params = list(user.params.params)
     ideal_params = ideal.params.params
     for i in (1, 2):
         if i < len(params) and i < len(ideal_params):
             params[i] = params[i].with_changes(annotation=ideal_params[i].annotation)
     new = user.with_changes(params=user.params.with_changes(params=params), returns=ideal.returns)
+    owned = spans.header(user)
     if old_stub is not None and code_hash(body_code(user)) == old_stub:
         new = new.with_changes(body=ideal.body)
-    return new
+        owned |= spans.lines(user.body)
+    return new, owned
+
+
+def _wiring(
+    rel: str,
+    body: list[cst.BaseStatement],
+    ideal_body: Sequence[cst.BaseStatement],
+    prev: Previous,
+    spans: Spans,
+    owned: set[int],
+) -> tuple[list[cst.BaseStatement], list[str], list[cst.EmptyLine]]:
+    """The class body with gen's wiring attributes following the spec (and the comments of a
+    removed last statement, for the class's footer)."""
+    ideal_attrs = {n: s for s in ideal_body if (n := attr_name(s)) in WIRING}
+    written: list[str] = []
+    footer: list[cst.EmptyLine] = []
+    seen: set[str] = set()
+    last = 0 if body and _docstring(body[0]) is not None else -1
+    i = 0
+    while i < len(body):
+        stmt = body[i]
+        name = attr_name(stmt)
+        if name not in WIRING or name in seen:
+            i += 1
+            continue
+        seen.add(name)
+        want = ideal_attrs.get(name)
+        gens = prev.attrs is None or name in prev.attrs  # gen wrote it last time
+        line = spans.line(stmt)
+        if want is not None and same_code(stmt, want):
+            written.append(name)  # already what gen writes
+        elif not gens:
+            if want is not None:
+                raise MergeConflict(
+                    f"{rel}:{line}: {EMPTY.code_for_node(stmt).strip()!r} is yours (gen did not "
+                    f"write it), and khorsyio.yaml now sets {name}: remove your line or the "
+                    "key in khorsyio.yaml, then run khorsyio gen again"
+                )
+            i += 1  # a person's attribute: theirs
+            continue
+        elif want is not None:
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            assert isinstance(want, cst.SimpleStatementLine)
+            body[i] = stmt.with_changes(body=want.body)  # comments on and above it stay
+            written.append(name)
+        else:  # gen's attribute the spec no longer sets: it goes, its comments stay
+            owned |= spans.lines(stmt)
+            footer += remove_stmt(body, i)
+            continue
+        owned |= spans.lines(stmt)
+        last = i
+        i += 1
+    missing = [s for n, s in ideal_attrs.items() if n not in seen]
+    body[last + 1 : last + 1] = missing
+    written += [n for n in ideal_attrs if n not in seen]
+    return body, sorted(written), footer
 
 
 def merge_handler(
@@ -190,18 +246,15 @@ def merge_handler(
     ideal_mod: cst.Module,
     *,
     class_names: Sequence[str],
-    old_imports: set[tuple[str, str]],
-    old_doc: str | None,
-    old_stub: str | None,
+    prev: Previous,
 ) -> MergeResult:
     """``source`` with its owned members taken from ``ideal_mod`` (a fresh rendering).
 
     ``class_names``: names the handler class may have in ``source`` (its current name first,
-    then its previous one). ``old_imports``: what the generator imported last time (removed
-    when no longer needed and unused). ``old_doc`` / ``old_stub``: hashes of the docstring
-    and stub body last generated (replaced only while unedited).
+    then its previous one). ``prev``: what gen wrote last time.
     """
     module = parse(path, source)
+    spans = Spans(module)
     ideal = find_class(ideal_mod, class_names[:1])
     assert ideal is not None
     assert isinstance(ideal.body, cst.IndentedBlock)
@@ -210,66 +263,84 @@ def merge_handler(
         raise HandlerParseError(
             f"{path}: no class {' or '.join(class_names)} found; the file is left untouched"
         )
-    assert isinstance(cls.body, cst.IndentedBlock)
+    if not isinstance(cls.body, cst.IndentedBlock):
+        raise HandlerParseError(f"{path}:{spans.line(cls)}: the class body is on one line")
+    owned: set[int] = spans.header(cls)
     ideal_body = ideal.body.body
-    ideal_attrs = {n: s for s in ideal_body if (n := _attr_name(s)) in WIRING}
-    body: list[cst.BaseStatement] = []
-    seen: set[str] = set()
-    last_attr = -1
-    for idx, stmt in enumerate(cls.body.body):
-        name = _attr_name(stmt)
-        doc = _docstring(stmt)
-        if idx == 0 and doc is not None:
-            ideal_doc = _docstring(ideal_body[0])
-            if old_doc is not None and ideal_doc is not None and code_hash(doc) == old_doc:
-                stmt = ideal_body[0].with_changes(leading_lines=_leading(stmt))
-            body.append(stmt)
-            last_attr = max(last_attr, len(body) - 1)
-        elif name in WIRING:
-            seen.add(name)
-            if name in ideal_attrs:
-                assert isinstance(stmt, cst.SimpleStatementLine)
-                src = ideal_attrs[name]
-                assert isinstance(src, cst.SimpleStatementLine)
-                body.append(stmt.with_changes(body=src.body))
-                last_attr = len(body) - 1
-        else:
-            body.append(stmt)
-    missing = [s for n, s in ideal_attrs.items() if n not in seen]
-    body[last_attr + 1 : last_attr + 1] = missing
+    body = list(cls.body.body)
+    if body and (doc := _docstring(body[0])) is not None:
+        ideal_doc = _docstring(ideal_body[0])
+        if prev.doc is not None and ideal_doc is not None and code_hash(doc) == prev.doc:
+            assert isinstance(body[0], cst.SimpleStatementLine)
+            new_doc = ideal_body[0]
+            assert isinstance(new_doc, cst.SimpleStatementLine)
+            owned |= spans.lines(body[0])
+            body[0] = body[0].with_changes(body=new_doc.body)
+    body, attrs, footer = _wiring(path, body, ideal_body, prev, spans, owned)
     # __init__
     user_init, ideal_init = _func(body, "__init__"), _func(ideal_body, "__init__")
-    new_init = _merge_init(user_init, ideal_init)
+    old_deps = prev.deps
+    if old_deps is None and not prev.adopt and user_init is not None:  # an older manifest
+        old_deps = [p.name.value for p in user_init.params.params[1:] if p.default is None]
+    init = merge_init(path, user_init, ideal_init, old_deps, spans)
+    owned |= init.owned
     if user_init is not None:
         i = body.index(user_init)
-        if new_init is None:
-            removed = body.pop(i)
-            if i < len(body):  # keep the blank lines the removed method had before it
-                body[i] = body[i].with_changes(leading_lines=_leading(removed))
+        if init.fn is None:
+            body.pop(i)
+            if i < len(body):  # the method's blank lines and comments stay
+                body[i] = prepend(body[i], init.carried)
+            else:
+                footer += init.carried
         else:
-            body[i] = new_init
-    elif new_init is not None:
+            body[i] = init.fn
+    elif init.fn is not None:
         proc = _func(body, "process")
         at = body.index(proc) if proc is not None else len(body)
-        body.insert(at, new_init)
+        body.insert(at, init.fn)
     # process
     user_proc, ideal_proc = _func(body, "process"), _func(ideal_body, "process")
     assert ideal_proc is not None
     if user_proc is None:
         body.append(ideal_proc)
     else:
-        body[body.index(user_proc)] = _merge_process(user_proc, ideal_proc, old_stub)
+        new_proc, proc_lines = _merge_process(user_proc, ideal_proc, prev.stub, spans)
+        owned |= proc_lines
+        body[body.index(user_proc)] = new_proc
     new_cls = cls.with_changes(
         name=ideal.name,
-        bases=ideal.bases,
-        lpar=ideal.lpar,
-        rpar=ideal.rpar,
-        body=cls.body.with_changes(body=body),
+        bases=_bases(path, cls, ideal, spans),
+        body=cls.body.with_changes(body=body, footer=[*footer, *cls.body.footer]),
+        leading_lines=_marked(module, cls, prev),
     )
     module = module.with_changes(body=[new_cls if s is cls else s for s in module.body])
     needed = imported(ideal_mod)
-    stale = old_imports - needed
+    before = imported(module)
+    stale = prev.imports - needed
+    for stmt in module.body:
+        node = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+        if isinstance(node, cst.ImportFrom | cst.Import):
+            owned |= spans.lines(stmt)
     if stale:
         module = remove_unused(module, stale, {n for _, n in needed})
-    module = add_imports(module, needed - imported(module))
-    return MergeResult(module.code, is_stub(_func(body, "process")))
+    module = add_imports(module, needed - before)
+    ours = (prev.imports & needed) | (needed - before)
+    if prev.adopt:  # what gen would write is gen's from now on
+        ours |= needed & before
+    return MergeResult(
+        module.code,
+        is_stub(_func(body, "process")),
+        frozenset(owned),
+        attrs,
+        init.deps,
+        ours,
+    )
+
+
+def _marked(module: cst.Module, cls: cst.ClassDef, prev: Previous) -> list[cst.EmptyLine]:
+    """The class's leading lines, with gen's marker comment the first time this gen merges
+    the module (one it adopts, or one an older gen wrote); never again after that."""
+    lines = list(cls.leading_lines)
+    if prev.deps is not None or MARKER[0] in module.code:
+        return lines
+    return [*lines, *(cst.EmptyLine(comment=cst.Comment(c)) for c in MARKER)]

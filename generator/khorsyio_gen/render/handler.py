@@ -10,25 +10,33 @@ from khorsyio_gen.render.text import doc_lines, wrap
 from khorsyio_gen.typefmt import fields_of, methods_of
 
 __all__ = [
-    "WIRING_ATTRS",
+    "GEN_ATTRS",
+    "MARKER",
     "handler_docstring",
     "handler_imports",
     "render_handler",
     "stub_message",
 ]
 
-WIRING_ATTRS = (
+GEN_ATTRS = (
     "subscribes_to",
     "publishes",
     "also_publishes",
-    "input_type",
-    "output_type",
     "timeout",
     "execution_mode",
     "concurrency",
     "queue_size",
     "retry",
 )
+"""The class attributes gen writes (``input_type`` / ``output_type`` come from the base)."""
+MARKER = (
+    "# khorsyio gen owns only: the class name and its Handler[In, Out] base, the attributes",
+    "# it wrote from khorsyio.yaml (subscribes_to, publishes, timeout, retry...), the __init__",
+    "# parameters named after the deps and their self._dep = dep lines, the annotations of",
+    "# process, the docstring and the process stub until you edit them, and the imports it",
+    "# added. Everything else, comments and blank lines included, is yours and stays.",
+)
+"""The comment above each handler class (docs/generator.md says the same, in full)."""
 _WIDTH = 92  # docstring lines stay under the line length once indented
 
 
@@ -166,6 +174,7 @@ def render_handler(plan: Plan, h: HandlerPlan) -> str:
     """A whole new handler module (before ruff formatting)."""
     parts = [render_imports(handler_imports(h), ()), "", ""]
     base = f"Handler[{h.input.name}, {h.output.name if h.output else 'None'}]"
+    parts += [f"{line}\n" for line in MARKER]
     parts.append(f"class {h.name}({base}):\n")
     parts.append(render_docstring(handler_docstring(plan, h)))
     parts.append("\n")
