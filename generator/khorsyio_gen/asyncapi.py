@@ -9,6 +9,8 @@ server. Contract schemas come from msgspec's JSON Schema support.
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -16,7 +18,7 @@ import msgspec
 from khorsyio_gen.contracts import Project
 from khorsyio_gen.plan import build_plan
 
-__all__ = ["to_asyncapi"]
+__all__ = ["project_info", "to_asyncapi"]
 
 _REF = "#/components/schemas/{name}"
 
@@ -25,9 +27,30 @@ def _cid(event: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", event)
 
 
+def project_info(root: Path) -> tuple[str, str]:
+    """The project's name and version, from ``[project]`` in its pyproject.toml (else the
+    directory's name and 0.1.0): the title of its AsyncAPI document."""
+    name, version = root.resolve().name, "0.1.0"
+    try:
+        meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return name, version
+    project = meta.get("project")
+    if isinstance(project, dict):
+        if isinstance(project.get("name"), str) and project["name"].strip():
+            name = project["name"].strip()
+        if isinstance(project.get("version"), str) and project["version"].strip():
+            version = project["version"].strip()
+    return name, version
+
+
 def to_asyncapi(
-    project: Project, *, title: str = "khorsyio app", version: str = "0.1.0"
+    project: Project, *, title: str | None = None, version: str | None = None
 ) -> dict[str, Any]:
+    """The document; ``title`` and ``version`` default to :func:`project_info`'s."""
+    if title is None or version is None:
+        name, number = project_info(project.root)
+        title, version = title or name, version or number
     plan = build_plan(project)
     spec = project.spec
     event_type: dict[str, type[msgspec.Struct]] = {}

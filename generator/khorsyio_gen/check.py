@@ -19,7 +19,7 @@ from khorsyio_gen.graph_model import spec_nodes
 from khorsyio_gen.load import SPEC_FILE, key_parts, line_of
 from khorsyio_gen.names import default_id, is_valid_identifier, snake
 
-__all__ = ["STRUCTURAL", "Problem", "check_project", "errors"]
+__all__ = ["STRUCTURAL", "WARNINGS", "Problem", "check_project", "errors", "severity"]
 
 Severity = Literal["error", "warning"]
 
@@ -43,6 +43,15 @@ STRUCTURAL = frozenset(
     }
 )
 """Problems that stop ``khorsyio gen`` (the others are graph findings it only reports)."""
+
+WARNINGS = frozenset({"unused_provider", "cycle"})
+"""The finding codes that are warnings; every other code is an error. The one place a
+severity is decided: ``check``, ``gen`` (which reports graph findings without stopping) and
+``--format json`` agree."""
+
+
+def severity(code: str) -> Severity:
+    return "warning" if code in WARNINGS else "error"
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,10 +95,11 @@ class _Checker:
         self.problems: list[Problem] = []
         self.nodes, self.keys = spec_nodes(project)
 
-    def add(self, code: str, key: str, message: str, severity: Severity = "error") -> None:
+    def add(self, code: str, key: str, message: str) -> None:
+        """Record a problem; its severity is :func:`severity` of its code, always."""
         line = line_of(self.project.spec_doc, key_parts(key)) if self.project.spec_doc else None
         self.problems.append(
-            Problem(code=code, message=message, severity=severity, key=key, line=line)
+            Problem(code=code, message=message, severity=severity(code), key=key, line=line)
         )
 
     def path(self, name: str) -> _Path:
@@ -216,9 +226,7 @@ class _Checker:
                 self.add("invalid_name", f"providers.{name}", f"'{name}' is a Python keyword")
             self._provider(name)
         for name in sorted(set(spec.providers) - used_providers):
-            self.add(
-                "unused_provider", f"providers.{name}", f"provider '{name}' is unused", "warning"
-            )
+            self.add("unused_provider", f"providers.{name}", f"provider '{name}' is unused")
         self._graph()
         return self.problems
 
@@ -268,7 +276,7 @@ class _Checker:
         ]
         nodes: list[Node] = self.nodes
         for gp in check_graph(nodes, allow_cycles=self.project.spec.allow_cycles, compatible=pairs):
-            self.add(gp.code, self.keys.get(gp.node, ""), gp.message, gp.severity)
+            self.add(gp.code, self.keys.get(gp.node, ""), gp.message)
 
 
 def check_project(project: Project) -> list[Problem]:

@@ -16,9 +16,34 @@ from khorsyio_gen.errors import GenError
 __all__ = ["main"]
 
 
+def versions() -> str:
+    """``khorsyio-gen X, khorsyio Y``: the installed distributions (read without importing
+    the runtime, which is slow to import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from khorsyio_gen import __version__
+
+    out = [f"khorsyio-gen {__version__}"]
+    try:
+        out.append(f"khorsyio {version('khorsyio')}")
+    except PackageNotFoundError:
+        out.append("khorsyio (not installed)")
+    return ", ".join(out)
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(versions())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="khorsyio", description="khorsyio: the event-graph tool")
     p.add_argument("--root", type=Path, default=Path("."), help="project directory (default .)")
+    p.add_argument("--version", action=_Version, help="the versions of khorsyio-gen and khorsyio")
     common = argparse.ArgumentParser(add_help=False)  # --root after the command works too
     common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
@@ -51,8 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--format", choices=["text", "json"], default="text")
 
     g = add("graph", "export the event graph")
-    g.add_argument("--format", choices=["mermaid", "dot", "asyncapi"], default="mermaid")
-    g.add_argument("-o", "--output", type=Path, help="write to a file instead of stdout")
+    g.add_argument(
+        "--format",
+        choices=["mermaid", "dot", "asyncapi"],
+        help="default: mermaid, or what the -o file's extension says",
+    )
+    g.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to a file: .mmd, .dot/.gv, .json (AsyncAPI), or .png/.svg/.pdf (Graphviz)",
+    )
 
     st = add("status", "stubs, handlers without tests, drift")
     st.add_argument("--format", choices=["text", "json"], default="text")
@@ -121,7 +155,12 @@ def _update(args: argparse.Namespace) -> int:
     return 0
 
 
+def _files(n: int) -> str:
+    return f"{n} file{'' if n == 1 else 's'}"
+
+
 def _gen(args: argparse.Namespace) -> int:
+    from khorsyio_gen.check import errors
     from khorsyio_gen.gen import apply, generate
 
     root: Path = args.root
@@ -144,18 +183,28 @@ def _gen(args: argparse.Namespace) -> int:
         atomic_write(root / "khorsyio.yaml", text)
         print(f"added {args.name} to khorsyio.yaml (domain {args.domain})")
     out = generate(root, prune=args.prune)
-    for w in out.warnings:  # graph findings do not stop gen; `khorsyio check` fails on them
-        print(f"warning: {w.text()}", file=sys.stderr)
+    for w in out.warnings:  # graph findings do not stop gen; each keeps check's severity
+        print(str(w), file=sys.stderr)
+    if errors(out.warnings):
+        print(
+            f"gen went on despite {len(errors(out.warnings))} graph error(s): `khorsyio check` "
+            "(and a strict app's start) fail until they are fixed",
+            file=sys.stderr,
+        )
     for note in out.notes:
         print(note)
     changed = out.changed()
     if args.check:
         for rel in changed:
             print(f"stale: {rel}")
+        if not changed:
+            print(f"up to date: {_files(len(out.writes))}")
         for e in out.errors:
             print(f"error: {e}", file=sys.stderr)
         return 1 if changed or out.errors else 0
     if args.diff or args.dry_run:
+        if args.dry_run and not changed:
+            print(f"nothing to do: {_files(len(out.writes))} up to date")
         for rel in changed:
             if args.dry_run:
                 print(("delete " if rel not in out.writes else "write ") + rel)
@@ -174,8 +223,11 @@ def _gen(args: argparse.Namespace) -> int:
         for e in out.errors:
             print(f"error: {e}", file=sys.stderr)
         return 1 if out.errors else 0
-    for rel in apply(out):
+    done = apply(out)
+    for rel in done:
         print(f"{'wrote' if rel in out.writes else 'deleted'} {rel}")
+    if not done:
+        print(f"nothing to do: {_files(len(out.writes))} up to date")
     for e in out.errors:
         print(f"error: {e}", file=sys.stderr)
     return 1 if out.errors else 0
@@ -201,27 +253,21 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from khorsyio_gen.asyncapi import to_asyncapi
-    from khorsyio_gen.gen import load
-    from khorsyio_gen.graph_export import to_dot, to_mermaid
-
-    project, problems = load(args.root)
     from khorsyio_gen.check import STRUCTURAL, errors
+    from khorsyio_gen.gen import load
+    from khorsyio_gen.graph_export import graph_text, output_format, write_graph
 
+    if args.output:
+        output_format(args.output, args.format)  # a bad file type is refused before loading
+    project, problems = load(args.root)
     fatal = [p for p in errors(problems) if p.code in STRUCTURAL]
     if fatal:
         raise GenError("\n".join(str(p) for p in fatal))
-    if args.format == "mermaid":
-        text = to_mermaid(project)
-    elif args.format == "dot":
-        text = to_dot(project)
-    else:
-        doc = to_asyncapi(project, title=project.root.name)
-        text = json.dumps(doc, indent=2) + "\n"
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        fmt = write_graph(project, args.output, args.format)
+        print(f"wrote {args.output} ({fmt})")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(graph_text(project, args.format or "mermaid"))
     return 0
 
 

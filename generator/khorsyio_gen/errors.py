@@ -12,10 +12,14 @@ class GenError(Exception):
 class SpecError(GenError):
     """A problem in ``khorsyio.yaml`` or a contract module, naming file, key and expectation."""
 
-    def __init__(self, file: str, key: str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, file: str, key: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         self.file = file
         self.key = key
         self.line = line
+        self.column = column
         self.detail = message
         where = file if line is None else f"{file}:{line}"
+        where += "" if line is None or column is None else f":{column}"
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")

@@ -14,6 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from khorsyio_gen.errors import SpecError
 from khorsyio_gen.spec import Spec
+from khorsyio_gen.yaml_marks import syntax_error
 
 __all__ = ["SPEC_FILE", "SpecDoc", "key_parts", "line_of", "load_spec", "load_spec_text", "plain"]
 
@@ -170,11 +171,7 @@ def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, SpecDoc]:
     try:
         doc = yaml.load(text)
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        col = f", column {mark.column + 1}" if mark is not None else ""
-        problem = e.problem or e.context or "invalid YAML"
-        raise SpecError(file, "", f"YAML syntax error{col}: {problem}", line) from None
+        raise syntax_error(e, text, file) from None
     except YAMLError as e:
         raise SpecError(file, "", f"YAML error: {e}") from None
     if doc is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -294,7 +295,7 @@ def test_task_on_a_broken_spec_is_a_clear_error(project: Path, cli) -> None:  # 
     assert "Traceback" not in r.err
 
 
-def test_gen_reports_graph_findings_as_warnings_and_check_fails_on_them(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_graph_finding_has_one_severity_in_gen_and_check(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli(
         project,
         "gen",
@@ -307,9 +308,156 @@ def test_gen_reports_graph_findings_as_warnings_and_check_fails_on_them(project:
         "--input",
         "UserIn",
     )
-    assert r.code == 0
-    assert "warning: " in r.err
-    assert "event 'new.thing' has no producer" in r.err
-    assert "error:" not in r.err
+    assert r.code == 0  # gen reports graph findings and goes on
+    line = next(x for x in r.err.splitlines() if "event 'new.thing' has no producer" in x)
+    assert line.startswith("error: khorsyio.yaml:")
+    assert "gen went on despite 1 graph error(s)" in r.err
     assert (project / "app/domains/user/handlers/foo.py").is_file()
-    assert cli(project, "check").code == 1
+    c = cli(project, "check")
+    assert c.code == 1
+    assert line in c.out.splitlines()  # the very same line, severity included
+    c = cli(project, "check", "--format", "json")
+    found = [p for p in json.loads(c.out)["problems"] if p["code"] == "no_producer"]
+    assert [p["severity"] for p in found] == ["error"]
+
+
+def test_a_warning_is_a_warning_everywhere(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    edit(project / "khorsyio.yaml", "        deps: [mailer]\n", "")
+    edit(project / "khorsyio.yaml", "deps: [db, mailer]", "deps: [db]")
+    g = cli(project, "gen")
+    assert g.code == 0, g.err
+    assert "warning: khorsyio.yaml:4: providers.mailer: provider 'mailer' is unused" in g.err
+    assert "error:" not in g.err
+    c = cli(project, "check")
+    assert c.code == 0
+    assert "warning: khorsyio.yaml:4: providers.mailer: provider 'mailer' is unused" in c.out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from khorsyio_gen import __version__
+    from khorsyio_gen.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out == f"khorsyio-gen {__version__}, khorsyio {version('khorsyio')}\n"
+
+
+def test_gen_says_when_there_is_nothing_to_do(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(project, "gen").code == 0
+    r = cli(project, "gen")
+    assert r.code == 0
+    n = int(r.out.split("nothing to do: ")[1].split()[0])
+    assert r.out.strip().endswith(f"nothing to do: {n} files up to date")
+    assert n > 10
+    assert cli(project, "gen", "--check").out.strip() == f"up to date: {n} files"
+    assert cli(project, "gen", "--dry-run").out.strip() == f"nothing to do: {n} files up to date"
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("g.mmd", "flowchart LR\n"), ("g.dot", "digraph khorsyio {"), ("g.json", "{")],
+)
+def test_graph_output_format_follows_the_extension(
+    project: Path,
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    name: str,
+    start: str,
+) -> None:
+    r = cli(project, "graph", "-o", str(tmp_path / name))
+    assert r.code == 0, r.err
+    assert (tmp_path / name).read_text().startswith(start)
+
+
+def test_graph_refuses_unknown_file_types_and_formats_images_cannot_be(
+    project: Path,
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    r = cli(project, "graph", "-o", str(tmp_path / "g.txt"))
+    assert r.code == 1
+    assert "unknown graph file type '.txt': use one of .mmd" in r.err
+    r = cli(project, "graph", "--format", "mermaid", "-o", str(tmp_path / "g.png"))
+    assert r.code == 1
+    assert "an image is rendered from the DOT graph, not from mermaid" in r.err
+    r = cli(project, "graph", "--format", "mermaid", "-o", str(tmp_path / "g.txt"))
+    assert r.code == 0  # an explicit text format goes to any file
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_graph_png_needs_graphviz(
+    project: Path,
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    r = cli(project, "graph", "-o", str(tmp_path / "g.png"))
+    assert r.code == 1
+    assert "a PNG image needs Graphviz, and its `dot` command is not on PATH" in r.err
+    assert "Traceback" not in r.err
+    assert not (tmp_path / "g.png").exists()
+    # with a dot on PATH (a stand-in here: Graphviz is not installed on the test machine)
+    dot = empty / "dot"
+    dot.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        "assert sys.argv[1:3] == ['-Tpng', '-o'], sys.argv\n"
+        "assert 'digraph khorsyio' in sys.stdin.read()\n"
+        "open(sys.argv[3], 'wb').write(bytes([137]) + b'PNG')\n"
+    )
+    dot.chmod(0o755)
+    r = cli(project, "graph", "-o", str(tmp_path / "g.png"))
+    assert r.code == 0, r.err
+    assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert f"wrote {tmp_path / 'g.png'} (png)" in r.out
+
+
+def test_asyncapi_title_is_the_project_name(project: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "a.json"
+    assert cli(project, "graph", "-o", str(out)).code == 0
+    assert json.loads(out.read_text())["info"] == {"title": "proj", "version": "0.1.0"}
+    (project / "pyproject.toml").write_text('[project]\nname = "shop-api"\nversion = "1.2.3"\n')
+    assert cli(project, "graph", "-o", str(out)).code == 0
+    assert json.loads(out.read_text())["info"] == {"title": "shop-api", "version": "1.2.3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (  # an unclosed quote: where it opens, not past the last line
+            'version: 1\ndomains:\n  user:\n    description: "abc\n    handlers: {}\n',
+            "khorsyio.yaml:4:18:",
+            "found unexpected end of stream while scanning a quoted scalar that starts here",
+        ),
+        (  # YAML breaks lines at U+2028, an editor does not: the editor's line
+            'version: 1\nexternal: ["a\u2028b"]\ndomains: {user: @}\n',
+            "khorsyio.yaml:3:17:",
+            "found character that cannot start any token",
+        ),
+        (
+            "\ufeffversion: 1\ndomains:\n  user:\n    handlers:\n   routes: []\n",
+            "khorsyio.yaml:5:4:",
+            "did not find expected key (while parsing a block mapping at line 3, column 3)",
+        ),
+    ],
+)
+def test_a_yaml_syntax_error_names_the_users_line_and_column(
+    project: Path,
+    cli,  # type: ignore[no-untyped-def]
+    text: str,
+    where: str,
+    message: str,
+) -> None:
+    (project / "khorsyio.yaml").write_text(text, encoding="utf-8")
+    for command in ("check", "gen"):
+        r = cli(project, command)
+        assert r.code == 1
+        assert r.err.startswith(f"error: {where} YAML syntax error: "), r.err
+        assert message in r.err
