@@ -98,17 +98,29 @@ class Chain:
             prelude = self.preludes.get(block.line)
             if prelude:
                 self._exec(prelude, f"<prelude of {block.path.name}:{block.line}>")
-            before = dict(self.ns)
-            self._exec("\n" * (block.line - 1) + block.source, str(block.path))
-            for name, value in list(self.ns.items()):
-                if (
-                    name.startswith("test")
-                    and inspect.isfunction(value)
-                    and before.get(name) is not value
-                    and value.__code__.co_filename == str(block.path)
-                ):
-                    self._call_test(value)
-            self._track()
+            expected = block.directives.get("raises")
+            try:
+                self._run_block(block)
+            except Exception as e:
+                if not expected or type(e).__name__ != expected:
+                    raise
+            else:
+                if expected:
+                    raise SnippetFailed(f"the block should raise {expected}, as its page says")
+            finally:
+                self._track()
+
+    def _run_block(self, block: Block) -> None:
+        before = dict(self.ns)
+        self._exec("\n" * (block.line - 1) + block.source, str(block.path))
+        for name, value in list(self.ns.items()):
+            if (
+                name.startswith("test")
+                and inspect.isfunction(value)
+                and before.get(name) is not value
+                and value.__code__.co_filename == str(block.path)
+            ):
+                self._call_test(value)
 
     def _track(self) -> None:
         from khorsyio import App

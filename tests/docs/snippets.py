@@ -14,7 +14,7 @@ from pathlib import Path
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)")
 COMMENT = re.compile(r"^\s*<!--(?P<body>.*?)-->\s*$")
 LANGS = {"python": "python", "py": "python", "yaml": "yaml", "yml": "yaml"}
-KEYS = {"continue", "name", "skip", "db", "file"}
+KEYS = {"continue", "name", "skip", "db", "file", "raises"}
 
 
 class DirectiveError(ValueError):

@@ -111,3 +111,17 @@ def _check_spec(block: Block, root: Path) -> None:
     (root / "khorsyio.yaml").write_text(block.source, encoding="utf-8")
     _, problems = load(root)
     assert not errors(problems), "\n".join(str(p) for p in problems)
+
+
+def test_the_seed_readme_is_collected() -> None:
+    if not SEED.is_file():
+        pytest.skip(f"{SEED} is absent: its snippets are not run")
+    assert sum(b.path == SEED and b.lang == "python" for b in BLOCKS) >= 16
+
+
+def test_every_override_finds_its_block() -> None:
+    """external.py names blocks by their first line: a page edit must not orphan one."""
+    present = {b.path.name for b in BLOCKS}
+    seen = {(b.path.name, b.first_line) for b in BLOCKS}
+    orphans = [key for key in EXTERNAL if key[0] in present and key not in seen]
+    assert not orphans, f"no block starts with these lines any more: {orphans}"
