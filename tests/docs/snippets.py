@@ -13,7 +13,7 @@ from pathlib import Path
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)")
 COMMENT = re.compile(r"^\s*<!--(?P<body>.*?)-->\s*$")
-LANGS = {"python": "python", "py": "python", "yaml": "yaml", "yml": "yaml"}
+LANGS = {"python": "python", "py": "python", "yaml": "yaml", "yml": "yaml", "json": "json"}
 KEYS = {"continue", "name", "skip", "db", "file", "raises"}
 
 
@@ -25,7 +25,7 @@ class DirectiveError(ValueError):
 class Block:
     path: Path  # the Markdown file
     line: int  # 1-based line of the first line of code (after the opening fence)
-    lang: str  # "python" or "yaml"
+    lang: str  # "python", "yaml" or "json"
     source: str  # dedented code
     directives: dict[str, str] = field(default_factory=dict)
 
@@ -51,7 +51,7 @@ def parse_directives(text: str) -> dict[str, str]:
 
 
 def blocks(path: Path) -> list[Block]:
-    """Every python and yaml block of ``path``, in order."""
+    """Every python, yaml and json block of ``path``, in order."""
     lines = path.read_text(encoding="utf-8").splitlines()
     found: list[Block] = []
     i = 0

@@ -1,4 +1,5 @@
-"""Every ```python and ```yaml block of docs/*.md (and of the seed README) runs or is checked.
+"""Every ```python, ```yaml and ```json block of docs/*.md (and of the seed README) runs or is
+checked.
 
 Conventions (``<!-- doctest: ... -->`` before a block) are described in README.md.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,9 @@ def test_snippet(block: Block, tmp_path: Path) -> None:
     ident = f"{_display(block.path)}:{block.line}"
     if block.lang == "yaml":
         _check_yaml(block, tmp_path)
+        return
+    if block.lang == "json":
+        json.loads(block.source)  # a message or answer as the page shows it: valid JSON
         return
     if "skip" in block.directives:
         pytest.skip(block.directives["skip"])
