@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install (from Debian packages) and start the real servers the tests use, on loopback only:
-# PostgreSQL on 127.0.0.1:54329 and Redis on 127.0.0.1:63799. Idempotent; prints the env to export.
+# PostgreSQL on 127.0.0.1:54329 and Redis on 127.0.0.1:63799; also installs chromium, the
+# headless browser of the page tests. Idempotent; prints the env to export.
 # usage: eval "$(scripts/services.sh)"
 set -euo pipefail
 STATE="${KHORSYIO_SERVICES_DIR:-/tmp/khorsyio-services}"
@@ -11,9 +12,11 @@ mkdir -p "$STATE"
 need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
+    >"$STATE/apt.log" 2>&1 || { cat "$STATE/apt.log" >&2; exit 1; }
 fi
 PGBIN="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")"
 

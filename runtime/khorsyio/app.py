@@ -80,6 +80,10 @@ class App:
         self._terminals: set[str] = set()
         self._allowed_cycles: set[str] = set()
         self._http = HttpApp(self)
+        if self.settings.http.openapi:  # /docs: Swagger UI's files served here, not a CDN
+            from khorsyio.http.docs_page import asset_routes
+
+            self.router.mount(asset_routes())
         self._started = False
         self._shut_down = False
         self._start_lock: asyncio.Lock | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -207,25 +206,10 @@ def _request_body(
 
 
 def docs_html(openapi_url: str, title: str) -> str:
-    """A page showing the API with Swagger UI (loaded from a CDN by the browser)."""
-    t = html.escape(title)
-    u = html.escape(openapi_url, quote=True)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t} - API docs</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>
-window.ui = SwaggerUIBundle({{url: "{u}", dom_id: "#swagger-ui"}});
-</script>
-<noscript>The interactive docs need JavaScript; the document itself is at
-<a href="{u}">{u}</a>.</noscript>
-</body>
-</html>
-"""
+    """The ``/docs`` page: Swagger UI served by the app, or from a CDN without the bundle.
+
+    See :mod:`khorsyio.http.docs_page`.
+    """
+    from khorsyio.http.docs_page import docs_page
+
+    return docs_page(openapi_url, title)
