@@ -29,13 +29,16 @@ def _offset(text: str, line: int, column: int) -> int:
     return min(starts[line] + column, len(text))
 
 
-def editor_position(text: str, line: int, column: int) -> tuple[int, int]:
-    """The 1-based line and column an editor shows for the parser's ``line``/``column``."""
-    text = text.removeprefix("\ufeff")
-    offset = _offset(text, line, column)
+def _editor(text: str, offset: int) -> tuple[int, int]:
     breaks = [m.end() for m in _EDITOR_BREAK.finditer(text, 0, offset)]
     start = breaks[-1] if breaks else 0
     return len(breaks) + 1, offset - start + 1
+
+
+def editor_position(text: str, line: int, column: int) -> tuple[int, int]:
+    """The 1-based line and column an editor shows for the parser's ``line``/``column``."""
+    text = text.removeprefix("\ufeff")
+    return _editor(text, _offset(text, line, column))
 
 
 def _at_end(text: str, mark: Any) -> bool:
@@ -48,13 +51,18 @@ def syntax_error(e: MarkedYAMLError, text: str, file: str) -> SpecError:
     problem = e.problem or e.context or "invalid YAML"
     mark, ctx = e.problem_mark, e.context_mark
     message = f"YAML syntax error: {problem}"
-    if ctx is not None and e.context and (mark is None or _at_end(text, mark)):
-        mark = ctx  # what was left open, where it opens
-        message += f" {e.context} that starts here (a quote or bracket left open?)"
-    elif ctx is not None and e.context and mark is not None and ctx.line != mark.line:
+    if mark is None or _at_end(text, mark):  # something left open
+        hint = "(a quote or bracket left open?)"
+        if ctx is not None and e.context and not _at_end(text, ctx):
+            line, column = editor_position(text, ctx.line, ctx.column)
+            return SpecError(
+                file, "", f"{message} {e.context} that starts here {hint}", line, column
+            )
+        body = text.removeprefix("\ufeff")
+        line, column = _editor(body, max(len(body.rstrip()) - 1, 0))
+        return SpecError(file, "", f"{message} at the end of the text {hint}", line, column)
+    if ctx is not None and e.context and ctx.line != mark.line:
         line, column = editor_position(text, ctx.line, ctx.column)
         message += f" ({e.context} at line {line}, column {column})"
-    if mark is None:
-        return SpecError(file, "", message)
     line, column = editor_position(text, mark.line, mark.column)
     return SpecError(file, "", message, line, column)

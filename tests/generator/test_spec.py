@@ -107,8 +107,8 @@ def test_spec_errors_name_key_line_and_expectation(
 @pytest.mark.parametrize(
     ("text", "line", "expected"),
     [
-        ("domains:\n  user: [\n", 3, "YAML syntax error"),
-        ("a: 1\n  b: 2\n", 2, "YAML syntax error, column"),
+        ("domains:\n  user: [\n", 2, ":2:9: YAML syntax error"),  # the line left open
+        ("a: 1\n  b: 2\n", 2, "khorsyio.yaml:2:4: YAML syntax error: mapping values"),
         (
             "domains:\n  u:\n    handlers:\n      A: {on: a, input: X}\n"
             "      A: {on: b, input: X}\n",
