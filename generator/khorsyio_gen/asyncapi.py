@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 
 from khorsyio_gen.contracts import Project
-from khorsyio_gen.plan import build_plan
+from khorsyio_gen.examples import resolve_examples
+from khorsyio_gen.plan import Plan, build_plan
 
 __all__ = ["project_info", "to_asyncapi"]
 
@@ -42,6 +43,29 @@ def project_info(root: Path) -> tuple[str, str]:
         if isinstance(project.get("version"), str) and project["version"].strip():
             version = project["version"].strip()
     return name, version
+
+
+def _examples(
+    project: Project, plan: Plan, channels: dict[str, Any], messages: dict[str, Any]
+) -> None:
+    """The handlers' examples (khorsyio.yaml), as examples of their input and output
+    messages."""
+    for h in plan.handlers:
+        for ex in resolve_examples(project, h.name, h.spec):
+            pairs = [(h.spec.on, ex.input, "input")]
+            if ex.output is not None and (ex.event or h.spec.emits):
+                pairs.append((ex.event or h.spec.emits or "", ex.output, "output"))
+            for ev, payload, what in pairs:
+                msg = messages[next(iter(channels[_cid(ev)]["messages"]))]
+                if "$ref" not in msg["payload"]:
+                    continue
+                msg.setdefault("examples", []).append(
+                    {
+                        "name": f"{h.name}: {ex.name} ({what})",
+                        "summary": ex.description or f"example {ex.name!r} of {h.name}",
+                        "payload": payload,
+                    }
+                )
 
 
 def to_asyncapi(
@@ -93,6 +117,7 @@ def to_asyncapi(
             channel["servers"] = [{"$ref": "#/servers/websocket"}]
             channel["description"] = "Websocket clients may publish this event."
         channels[_cid(ev)] = channel
+    _examples(project, plan, channels, messages)
     operations: dict[str, Any] = {}
 
     def op(name: str, action: str, ev: str, summary: str) -> None:

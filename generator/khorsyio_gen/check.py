@@ -15,6 +15,7 @@ import msgspec
 from khorsyio.graph import Node, check_graph, entry_path
 
 from khorsyio_gen.contracts import BUILTIN_PROVIDERS, Project
+from khorsyio_gen.examples import example_problems
 from khorsyio_gen.graph_model import spec_nodes
 from khorsyio_gen.load import SPEC_FILE, key_parts, line_of
 from khorsyio_gen.names import default_id, is_valid_identifier, snake
@@ -40,6 +41,7 @@ STRUCTURAL = frozenset(
         "process_mode_deps",
         "bad_payload",
         "provider_type",
+        "bad_example",
     }
 )
 """Problems that stop ``khorsyio gen`` (the others are graph findings it only reports)."""
@@ -227,6 +229,8 @@ class _Checker:
             self._provider(name)
         for name in sorted(set(spec.providers) - used_providers):
             self.add("unused_provider", f"providers.{name}", f"provider '{name}' is unused")
+        for key, message in example_problems(self.project):
+            self.add("bad_example", key, message)
         self._graph()
         return self.problems
 

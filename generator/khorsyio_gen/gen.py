@@ -26,6 +26,7 @@ from khorsyio_gen.cst.merge import (
 from khorsyio_gen.cst.rename import rename_in_test
 from khorsyio_gen.cst.source import Source, SourceError, decode_source, encode_source, read_source
 from khorsyio_gen.errors import GenError
+from khorsyio_gen.examples import resolve_examples
 from khorsyio_gen.fmt import format_texts
 from khorsyio_gen.load import load_spec, load_spec_text
 from khorsyio_gen.manifest import MANIFEST, HandlerEntry, Manifest, dump_manifest, read_manifest
@@ -43,6 +44,7 @@ from khorsyio_gen.render.wiring import (
     render_routes,
     render_services,
 )
+from khorsyio_gen.testsync import follow_test
 
 __all__ = ["Outcome", "apply", "atomic_write", "generate", "load", "validate_spec_text"]
 
@@ -168,9 +170,10 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
             owned["app/_generated/routes/__init__.py"] = render_package("Route modules.")
             owned[f"app/_generated/routes/{d}.py"] = render_routes(plan, d)
     batch = dict(owned)
+    examples = {h.id: resolve_examples(project, h.name, h.spec) for h in plan.handlers}
     for h in plan.handlers:
         batch[f"ideal/{h.path}"] = render_handler(plan, h)
-        batch[f"ideal/{h.test}"] = render_test(h)
+        batch[f"ideal/{h.test}"] = render_test(h, examples[h.id])
     sources, conflicts = _sources(root, plan, old, out)
     formatted = format_texts(batch)
     for rel in owned:
@@ -231,6 +234,9 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
             out.notes.append(f"moved {rel} -> {h.path}")
     for h in plan.handlers:
         _plan_test(root, h, old.handlers.get(h.id), formatted[f"ideal/{h.test}"], out)
+        follow_test(
+            root, project, h, examples[h.id], old.handlers.get(h.id), new.handlers[h.id], out
+        )
     conflicts += _finish(merged, out)
     if conflicts:
         raise MergeConflict(

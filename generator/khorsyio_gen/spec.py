@@ -6,12 +6,14 @@ Structs (``python -m khorsyio_gen.schema``); a test keeps it up to date.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 __all__ = [
     "DomainSpec",
+    "ExampleErrorSpec",
+    "ExampleSpec",
     "HandlerSpec",
     "ProviderSpec",
     "RetrySpec",
@@ -68,6 +70,42 @@ class RetrySpec(_Base):
     max_backoff: Annotated[float, msgspec.Meta(ge=0)] = 10.0
 
 
+ExampleName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z][A-Za-z0-9 _-]*$",
+        max_length=80,
+        description="a short name such as 'a new product' (letters, digits, spaces, '-', '_')",
+    ),
+]
+
+
+class ExampleErrorSpec(_Base):
+    """The error an example must fail with: its code, and its message when given."""
+
+    code: str
+    message: str | None = None
+
+
+class ExampleSpec(_Base):
+    """One example of a handler: an input, and the output or the error it must give.
+
+    Without ``output`` and ``error`` the handler must return None (publish nothing).
+    ``gen`` writes it into the handler's test (as a new test function), its docstring, its
+    task card and the AsyncAPI document.
+    """
+
+    input: dict[str, Any] = {}
+    """The fields of the input contract, as JSON (a YAML mapping)."""
+    output: dict[str, Any] | None = None
+    """The whole expected output, as JSON."""
+    event: EventName | None = None
+    """The event the output goes to, for a handler that routes (``also_emits``)."""
+    error: str | ExampleErrorSpec | None = None
+    """The expected error: a code, or ``{code, message}``."""
+    description: str = ""
+
+
 class HandlerSpec(_Base):
     """One handler: the event it answers, what it publishes, its contracts and dependencies.
 
@@ -88,6 +126,7 @@ class HandlerSpec(_Base):
     queue_size: PositiveInt | None = None
     retry: RetrySpec | None = None
     description: str = ""
+    examples: dict[ExampleName, ExampleSpec] = {}
 
 
 class RouteSpec(_Base):

@@ -9,6 +9,7 @@ import msgspec
 
 from khorsyio_gen.cst.merge import find_class, is_stub
 from khorsyio_gen.gen import generate
+from khorsyio_gen.testsync import STALE_TEST
 
 __all__ = ["Status", "project_status"]
 
@@ -18,6 +19,7 @@ class Status(msgspec.Struct, kw_only=True):
     missing_modules: list[str] = []
     unparsable: list[str] = []
     without_test: list[str] = []
+    stale_tests: list[str] = []
     drift: list[str] = []
     orphans: list[str] = []
 
@@ -29,6 +31,7 @@ class Status(msgspec.Struct, kw_only=True):
                 self.missing_modules,
                 self.unparsable,
                 self.without_test,
+                self.stale_tests,
                 self.drift,
                 self.orphans,
             )
@@ -41,6 +44,7 @@ class Status(msgspec.Struct, kw_only=True):
             ("handlers whose module is missing", self.missing_modules),
             ("handler modules that do not parse", self.unparsable),
             ("handlers without a test", self.without_test),
+            ("tests that no longer match their handler", self.stale_tests),
             ("files that differ from the spec (run khorsyio gen)", self.drift),
             ("handlers no longer in the spec", self.orphans),
         ):
@@ -78,5 +82,6 @@ def project_status(root: Path) -> Status:
         if not (root / h.test).is_file():
             st.without_test.append(f"{h.name}: {h.test}")
     st.drift = out.changed()
+    st.stale_tests = [n for n in out.notes if STALE_TEST in n]
     st.orphans = [n for n in out.notes if "no longer in khorsyio.yaml" in n]
     return st

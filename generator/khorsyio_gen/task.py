@@ -7,6 +7,7 @@ from pathlib import Path
 
 from khorsyio_gen.check import STRUCTURAL, check_project, errors
 from khorsyio_gen.errors import GenError
+from khorsyio_gen.examples import describe, resolve_examples
 from khorsyio_gen.gen import load
 from khorsyio_gen.plan import build_plan, neighbours
 from khorsyio_gen.typefmt import fields_of, methods_of
@@ -70,6 +71,12 @@ def task_card(root: Path, name: str) -> str:
         src = _source(c.cls)
         if src:
             out += ["", "```python", src.rstrip(), "```"]
+    examples = resolve_examples(project, h.name, h.spec)
+    out += ["", "## Examples (the tests check them)", ""]
+    out += [f"- {describe(ex)}" for ex in examples] or [
+        f"none yet: add some under {h.key}.examples in khorsyio.yaml (input, then output or "
+        "error); `khorsyio gen` writes their tests"
+    ]
     out += ["", "## Dependencies", ""]
     if not h.deps:
         out.append("none")

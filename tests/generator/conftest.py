@@ -88,6 +88,51 @@ app = App()
 wire(app)
 """
 
+TESTS_CONFTEST = """\
+\"\"\"The project's fixture: the app, started on a fresh test database with its tables.\"\"\"
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from khorsyio import App, Base, Settings
+
+from app._generated.registry import wire
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    env = {**os.environ, "DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"}
+    app = App(settings=Settings.load(environ=env, env_file=None))
+    wire(app)
+    await app.startup()
+    await app.db.create_all(Base.metadata)
+    yield app
+    await app.shutdown()
+"""
+
+PYPROJECT = """\
+[tool.pytest.ini_options]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
+"""
+
+PROJECT_SOURCES = (
+    "khorsyio.yaml",
+    "pyproject.toml",
+    "app/__init__.py",
+    "app/contracts/__init__.py",
+    "app/contracts/users.py",
+    "app/services/__init__.py",
+    "app/services/mailer.py",
+    "app/main.py",
+    "tests/conftest.py",
+)
+"""The files of :func:`write_project` (the rest is what gen writes)."""
+
 
 def write_project(root: Path, spec: str = SPEC) -> Path:
     files = {
@@ -98,6 +143,8 @@ def write_project(root: Path, spec: str = SPEC) -> Path:
         "app/services/__init__.py": "",
         "app/services/mailer.py": MAILER,
         "app/main.py": MAIN,
+        "pyproject.toml": PYPROJECT,
+        "tests/conftest.py": TESTS_CONFTEST,
     }
     for rel, text in files.items():
         path = root / rel

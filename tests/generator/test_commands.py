@@ -221,7 +221,7 @@ def test_task_card_is_self_contained(project: Path, cli) -> None:  # type: ignor
         "route POST /users publishes user.create",
         "user.created → SendWelcome (user)",
         "## The test to make pass: tests/user/test_create_user.py",
-        "def test_create_user_answers_user_create() -> None:",
+        "def test_create_user_answers_user_create(app: App) -> None:",
         "python -m pytest tests/user/test_create_user.py",
         "khorsyio check",
     ):

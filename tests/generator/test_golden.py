@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SPEC, snapshot, write_project
+from .conftest import PROJECT_SOURCES, SPEC, snapshot, write_project
 
 GOLDEN = Path(__file__).with_name("golden")
-SOURCES = {
-    "khorsyio.yaml",
-    "app/__init__.py",
-    "app/contracts/__init__.py",
-    "app/contracts/users.py",
-    "app/services/__init__.py",
-    "app/services/mailer.py",
-    "app/main.py",
-}
+SOURCES = set(PROJECT_SOURCES)
 
 
 def _generated(tmp_path: Path, cli) -> dict[str, str]:  # type: ignore[no-untyped-def]

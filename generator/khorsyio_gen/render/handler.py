@@ -4,6 +4,7 @@ an LLM everything it needs to fill it."""
 from __future__ import annotations
 
 from khorsyio_gen.contracts import Contract, Provider
+from khorsyio_gen.examples import describe, resolve_examples
 from khorsyio_gen.plan import HandlerPlan, Plan, neighbours
 from khorsyio_gen.render.imports import Imports, render_imports
 from khorsyio_gen.render.text import doc_lines, wrap
@@ -127,6 +128,10 @@ def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
     ]
     lines += _wrap("Goes to:")
     lines += [x for a in after or ["nothing"] for x in _wrap(a, "    ")]
+    examples = resolve_examples(plan.project, h.name, h.spec)
+    if examples:
+        lines += _wrap("Examples (khorsyio.yaml; the test checks each):")
+        lines += [x for ex in examples for x in _wrap(describe(ex), "    ")]
     lines += _wrap(f"Test: python -m pytest {h.test}")
     lines += _wrap(f"Task card: khorsyio task {h.name}")
     return lines

@@ -36,8 +36,15 @@ def sample_value(t: mi.Type, name: str = "value", depth: int = 0) -> Any:
     if isinstance(t, mi.BoolType):
         return False
     if isinstance(t, mi.IntType | mi.FloatType):
-        low = t.ge if t.ge is not None else (t.gt + 1 if t.gt is not None else 0)
-        return low if isinstance(t, mi.IntType) else float(low)
+        # 1 where the bounds allow it: an id, a quantity or a price of 0 is rarely valid
+        low = t.ge if t.ge is not None else (t.gt + 1 if t.gt is not None else None)
+        high = t.le if t.le is not None else (t.lt - 1 if t.lt is not None else None)
+        value = 1 if (low is None or low <= 1) and (high is None or high >= 1) else low
+        if value is None:
+            value = high if high is not None else 1
+        if t.multiple_of and value % t.multiple_of:
+            value = t.multiple_of
+        return value if isinstance(t, mi.IntType) else float(value)
     if isinstance(t, mi.NoneType):
         return None
     if isinstance(t, mi.LiteralType):
@@ -49,7 +56,11 @@ def sample_value(t: mi.Type, name: str = "value", depth: int = 0) -> Any:
         non_null = [x for x in t.types if not isinstance(x, mi.NoneType)]
         return sample_value(non_null[0], name, depth + 1) if non_null else None
     if isinstance(t, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        return []
+        # one item: an order, a batch or a list of tags is rarely valid empty
+        if t.max_length == 0:
+            return []
+        item = sample_value(t.item_type, name, depth + 1)
+        return [] if item is None and depth > 6 else [item]
     if isinstance(t, mi.TupleType):
         return [sample_value(x, name, depth + 1) for x in t.item_types]
     if isinstance(t, mi.DictType):
@@ -67,7 +78,7 @@ def sample_value(t: mi.Type, name: str = "value", depth: int = 0) -> Any:
     if isinstance(t, mi.UUIDType):
         return str(uuid.UUID(int=0))
     if isinstance(t, mi.DecimalType):
-        return str(decimal.Decimal(0))
+        return str(decimal.Decimal(1))
     if isinstance(t, mi.BytesType | mi.ByteArrayType):
         return ""
     return None

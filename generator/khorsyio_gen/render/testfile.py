@@ -1,41 +1,130 @@
-"""The test created once per handler: it calls ``process`` with a contract sample, so a stub
-fails with its "not implemented" message and never passes."""
+"""The test created once per handler, and the test functions of its examples.
+
+Each test runs the handler of the started app (the project's ``app`` fixture: a fresh test
+database with the project's tables) through its subscription, with ``run_handler``. An
+example's test asserts its output or its error; without examples the test fails while
+``process`` is a stub (and on a crash), and its message says which example to write.
+"""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
+
+from khorsyio_gen.examples import Example
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.imports import Imports, render_imports
 
-__all__ = ["render_test"]
+__all__ = ["example_tests", "render_test"]
 
 
-def render_test(h: HandlerPlan) -> str:
-    imports: Imports = {
-        ("khorsyio", "App"),
-        ("khorsyio", "Context"),
-        ("app._generated", "handlers"),
-        ("app._generated", "samples"),
-        ("app._generated.services", "build_services"),
-    }
-    body = [f"    handler = handlers.{snake(h.name)}(App(), build_services())\n"]
-    body.append(
-        f"    result = asyncio.run(handler.process(samples.{snake(h.name)}_input(), Context()))\n"
+def _hint(h: HandlerPlan) -> str:
+    """The assertion message, as a parenthesised string of short lines."""
+    text = (
+        f"{h.name} has no example: write one under {h.key}.examples in khorsyio.yaml "
+        "(input, then output or error), and `khorsyio gen` adds its test"
     )
+    parts = textwrap.wrap(text, 72, drop_whitespace=False, break_long_words=False)
+    return "(\n" + "".join(f"        {p!r}\n" for p in parts) + "    )"
+
+
+def _stub_test(h: HandlerPlan, imports: Imports) -> str:
+    imports.update({("app._generated", "samples"), ("khorsyio", "HandlerError")})
+    name = f"test_{snake(h.name)}_answers_{h.spec.on.replace('.', '_')}"
     if h.output is not None and len(h.emits) <= 1:
         imports.add((h.output.module, h.output.name))
-        body.append(f"    assert isinstance(result, {h.output.name})\n")
+        check = f"isinstance(result, {h.output.name})"
     elif h.output is None and len(h.emits) <= 1:
-        body.append("    assert result is None\n")
+        check = "result is None"
     else:
-        body.append("    assert result is not None\n")
-    arrow = f"{h.spec.on} -> {h.spec.emits}" if h.spec.emits else h.spec.on
+        check = "result is not None"
+    return (
+        f"async def {name}(app: App) -> None:\n"
+        f'    """{h.name} answers a sample input: fails while its process is a stub.\n\n'
+        "    A deliberate answer (a HandlerError such as not_found) passes; a crash does not.\n"
+        f"    Write examples under {h.key}.examples in khorsyio.yaml.\n"
+        '    """\n'
+        "    try:\n"
+        f"        result = await run_handler(app, {h.name}, samples.{snake(h.name)}_input())\n"
+        "    except HandlerError as e:\n"
+        "        if e.dead_letter:  # the stub's NotImplementedError, a crash, a timeout\n"
+        "            raise\n"
+        "        return\n"
+        f"    assert {check}, {_hint(h)}\n"
+    )
+
+
+def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]) -> str:
+    plain.add("msgspec")
+    imports.add((h.input.module, h.input.name))
+    doc = f"Example {ex.name!r} of khorsyio.yaml" + (
+        f": {ex.description}" if ex.description else ""
+    )
+    lines = [
+        f"async def {ex.fn}(app: App) -> None:\n",
+        f'    """{doc}."""\n',
+        f"    data = msgspec.convert({ex.input!r}, {h.input.name})\n",
+    ]
+    call = f"await run_handler(app, {h.name}, data)"
+    if ex.error_code is not None:
+        plain.add("pytest")
+        imports.add(("khorsyio", "HandlerError"))
+        lines += [
+            "    with pytest.raises(HandlerError) as info:\n",
+            f"        {call}\n",
+            f"    assert info.value.code == {ex.error_code!r}, info.value.message\n",
+        ]
+        if ex.error_message is not None:
+            lines.append(f"    assert info.value.message == {ex.error_message!r}\n")
+        return "".join(lines)
+    lines.append(f"    result = {call}\n")
+    if ex.output is None or ex.output_contract is None:
+        lines.append("    assert result is None\n")
+        return "".join(lines)
+    c = ex.output_contract
+    imports.add((c.module, c.name))
+    expected = f"msgspec.convert({ex.output!r}, {c.name})"
+    event = ex.event or h.spec.emits
+    if not h.spec.also_emits:
+        lines.append(f"    assert result == {expected}\n")
+        return "".join(lines)
+    imports.add(("khorsyio", "Envelope"))
+    lines += [
+        "    assert isinstance(result, Envelope), "
+        f"{f'{h.name} routes: it returns ctx.forward(event, payload)'!r}\n"
+        if not h.spec.emits
+        else "",
+        "    event, payload = (\n"
+        "        (result.event_type, result.payload)\n"
+        "        if isinstance(result, Envelope)\n"
+        f"        else ({h.spec.emits!r}, result)\n"
+        "    )\n"
+        if h.spec.emits
+        else "    event, payload = result.event_type, result.payload\n",
+        f"    assert (event, payload) == ({event!r}, {expected})\n",
+    ]
+    return "".join(lines)
+
+
+def example_tests(h: HandlerPlan, examples: list[Example]) -> tuple[list[str], Imports, set[str]]:
+    """The test function of each example, and the imports they need."""
+    imports: Imports = {("khorsyio", "App"), ("khorsyio.testing", "run_handler")}
+    imports.add((h.module, h.name))
+    plain: set[str] = set()
+    return [_example_test(h, ex, imports, plain) for ex in examples], imports, plain
+
+
+def render_test(h: HandlerPlan, examples: Sequence[Example] = ()) -> str:
+    fns, imports, plain = example_tests(h, list(examples))
+    if not fns:
+        fns = [_stub_test(h, imports)]
+    arrow = f"{h.spec.on} -> {' | '.join(h.emits)}" if h.emits else h.spec.on
     head = (
         f'"""Test of {h.name} ({arrow}).\n\n'
         "Created once by `khorsyio gen`; it is yours now: assert what the handler must do.\n"
+        f"Each new example under {h.key}.examples in khorsyio.yaml\n"
+        "is added as a test function of its own; `app` is the started app of tests/conftest.py.\n"
         '"""\n\nfrom __future__ import annotations\n\n'
     )
-    name = f"test_{snake(h.name)}_answers_{h.spec.on.replace('.', '_')}"
-    return (
-        head + render_imports(imports, ["asyncio"]) + f"\n\ndef {name}() -> None:\n" + "".join(body)
-    )
+    return head + render_imports(imports, sorted(plain)) + "\n\n" + "\n\n".join(fns)
