@@ -16,10 +16,25 @@ from .conftest import PROJECT_SOURCES, SPEC, snapshot, write_project
 GOLDEN = Path(__file__).with_name("golden")
 SOURCES = set(PROJECT_SOURCES)
 
+EXAMPLES = """\
+        examples:
+          a new user:
+            input: {name: ada, email: ada@example.org}
+            output: {id: 1, name: ada}
+          no name:
+            description: a name is needed
+            input: {name: "", email: x@example.org}
+            error: {code: bad_name, message: a name is needed}
+"""
+
 
 def _generated(tmp_path: Path, cli) -> dict[str, str]:  # type: ignore[no-untyped-def]
     # no built-in dependency: their method lists follow the runtime's version
-    root = write_project(tmp_path / "proj", SPEC.replace("deps: [db, mailer]", "deps: [mailer]"))
+    spec = SPEC.replace("deps: [db, mailer]", "deps: [mailer]").replace(
+        "        retry: {attempts: 3, backoff: 0.1}\n",
+        "        retry: {attempts: 3, backoff: 0.1}\n" + EXAMPLES,
+    )
+    root = write_project(tmp_path / "proj", spec)
     assert cli(root, "gen").code == 0
     return {k: v for k, v in snapshot(root).items() if k not in SOURCES}
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from khorsyio_gen.testsync import STALE_TEST
+
 from .conftest import edit, snapshot
 from .regen_helpers import ABSENT, CHANGES, EXPECT, apply_change, module_path, personalize
 from .test_gen import ruff_clean
@@ -37,7 +39,9 @@ def test_change_keeps_every_user_line(project: Path, cli, change: str) -> None: 
     ruff_clean(project)
     assert cli(project, "check").code == 0
     again = snapshot(project)
-    assert cli(project, "gen").out.startswith("nothing to do: ")
+    *notes, last = cli(project, "gen").out.splitlines()
+    assert last.startswith("nothing to do: ")
+    assert all(STALE_TEST in n for n in notes), notes  # a changed contract: the test is stale
     assert snapshot(project) == again
 
 
@@ -50,7 +54,8 @@ def test_rename_moves_the_test_and_follows_the_name(project: Path, cli) -> None:
     assert "moved tests/user/test_create_user.py -> tests/user/test_register_user.py" in r.out
     assert not test.exists()
     moved = (project / "tests/user/test_register_user.py").read_text()
-    assert "handlers.register_user(App(), build_services())" in moved
+    assert "from app.domains.user.handlers.register_user import RegisterUser" in moved
+    assert "run_handler(app, RegisterUser, samples.register_user_input())" in moved
     assert "samples.register_user_input()" in moved
     assert "# my assertion follows" in moved
 
