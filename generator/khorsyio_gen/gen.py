@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
+import msgspec
 
 from khorsyio_gen.check import STRUCTURAL, Problem, check_project, errors
 from khorsyio_gen.contracts import Project, load_project
@@ -25,6 +26,7 @@ from khorsyio_gen.cst.merge import (
 )
 from khorsyio_gen.cst.rename import rename_in_test
 from khorsyio_gen.cst.source import Source, SourceError, decode_source, encode_source, read_source
+from khorsyio_gen.cst.stmts import Owned
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.examples import resolve_examples
 from khorsyio_gen.fmt import format_texts
@@ -179,7 +181,7 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     for rel in owned:
         out.writes[rel] = formatted[rel]
 
-    merged: dict[str, tuple[str, str, frozenset[int]]] = {}  # target -> (old, new, owned)
+    merged: dict[str, tuple[str, str, Owned]] = {}  # target -> (old, new, gen's nodes)
     for h in plan.handlers:
         entry = old.handlers.get(h.id)
         ideal = formatted[f"ideal/{h.path}"]
@@ -336,7 +338,7 @@ def _attrs_of(module: cst.Module, name: str) -> list[str]:
     return sorted(n for s in cls.body.body if (n := attr_name(s)) in GEN_ATTRS)
 
 
-def _finish(merged: dict[str, tuple[str, str, frozenset[int]]], out: Outcome) -> list[str]:
+def _finish(merged: dict[str, tuple[str, str, Owned]], out: Outcome) -> list[str]:
     """Format merged modules that were ruff-clean before the change, check that nothing of
     the person's went missing, and encode each in its own encoding; the refusals."""
     conflicts: list[str] = []
@@ -348,7 +350,7 @@ def _finish(merged: dict[str, tuple[str, str, frozenset[int]]], out: Outcome) ->
         if rel in changed and done[f"o/{rel}"] == text:
             code = done[f"m/{rel}"]
         try:
-            check_kept(rel, text, code, owned)
+            check_kept(rel, text, code, owned.lines)
             if rel in out.sources:
                 out.raw[rel] = encode_source(rel, code, out.sources[rel])
         except (MergeConflict, SourceError) as e:
@@ -416,15 +418,8 @@ def _orphan(
             f"handler {entry.name} (id {hid}) is no longer in khorsyio.yaml; kept "
             f"{', '.join(kept)}{hint if not prune else ' (edited: delete by hand)'}"
         )
-        new.handlers[hid] = HandlerEntry(
-            name=entry.name,
-            domain=entry.domain,
-            module=entry.module,
-            test=entry.test,
-            fresh=entry.fresh,
-            test_fresh=entry.test_fresh,
-            orphan=True,
-        )
+        # what gen wrote stays recorded: a handler put back in the spec finds its lines
+        new.handlers[hid] = msgspec.structs.replace(entry, orphan=True)
 
 
 def _packages(plan: Plan) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Set
+from collections.abc import Callable, Set
 
 from khorsyio_gen.cst.stmts import comments
 from khorsyio_gen.errors import GenError
@@ -22,9 +22,11 @@ class MergeConflict(GenError):
     """A change gen cannot make without removing or overwriting a person's line."""
 
 
-def check_kept(rel: str, before: str, after: str, owned: Set[int]) -> None:
+def check_kept(rel: str, before: str, after: str, owned: Callable[[], Set[int]]) -> None:
     """Raise :class:`MergeConflict` when ``after`` lost anything of ``before`` but the
-    ``owned`` lines (1-based line numbers of ``before``)."""
+    ``owned()`` lines (1-based line numbers of ``before``)."""
+    if before == after:
+        return
     try:
         ast.parse(after)
     except SyntaxError as e:
@@ -42,9 +44,10 @@ def check_kept(rel: str, before: str, after: str, owned: Set[int]) -> None:
             "move the comment out of the generated lines and run khorsyio gen again"
         )
     have = Counter(line.strip() for line in after.splitlines())
+    ours = owned()
     for i, line in enumerate(lines, 1):
         key = line.strip()
-        if i in owned or not key or key.startswith("#"):
+        if i in ours or not key or key.startswith("#"):
             continue
         if have[key] <= 0:
             raise MergeConflict(

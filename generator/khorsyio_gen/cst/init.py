@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from khorsyio_gen.cst.guard import MergeConflict
-from khorsyio_gen.cst.stmts import EMPTY, Spans, carried_lines, has_comment, remove_stmt
+from khorsyio_gen.cst.stmts import EMPTY, Owned, carried_lines, has_comment, remove_stmt
 
 __all__ = ["InitMerge", "dep_assign", "merge_init"]
 
@@ -21,7 +21,6 @@ class InitMerge:
     """The new ``__init__`` (None: there is none any more)."""
     carried: list[cst.EmptyLine] = field(default_factory=list)
     """Comments of a removed ``__init__``, for the next member."""
-    owned: set[int] = field(default_factory=set)
     deps: list[str] = field(default_factory=list)
 
 
@@ -63,7 +62,7 @@ def merge_init(
     user: cst.FunctionDef | None,
     ideal: cst.FunctionDef | None,
     old_deps: Sequence[str] | None,
-    spans: Spans,
+    gen_lines: Owned,
 ) -> InitMerge:
     """``old_deps``: the parameters gen wrote last time (None: a module gen has not merged
     before, whose parameters are gen's only where they are exactly what gen writes now)."""
@@ -73,6 +72,7 @@ def merge_init(
         return InitMerge(ideal, deps=list(wanted))
     assert isinstance(user.body, cst.IndentedBlock)
     params = list(user.params.params)
+    spans = gen_lines.spans
     if not params:
         raise MergeConflict(f"{rel}:{spans.line(user.name)}: __init__ has no self parameter")
     self_param, rest = params[0], params[1:]
@@ -113,7 +113,7 @@ def merge_init(
     else:
         self_param = self_param.with_changes(comma=cst.MaybeSentinel.DEFAULT)
     result = InitMerge(None, deps=list(wanted))
-    result.owned |= spans.header(user)
+    gen_lines.header(user)
     # the body: gen's assignments of dependencies that stay, go, or come
     body = list(user.body.body)
     footer = list(user.body.footer)
@@ -126,7 +126,7 @@ def merge_init(
         if dep is None:
             i += 1
             continue
-        result.owned |= spans.lines(body[i])
+        gen_lines.node(body[i])
         if dep in wanted:
             wanted.pop(dep)
             last_kept = i
@@ -146,7 +146,7 @@ def merge_init(
     has_mine = bool(mine) or bool(user.decorators) or bool(body)
     if not gen_params and not has_mine:  # only gen's lines were left: the method goes
         result.carried = carried_lines(user)
-        result.owned |= spans.header(user) | spans.lines(user.body)
+        gen_lines.node(user.body)
         return result
     if not body:
         body = [cst.SimpleStatementLine([cst.Pass()])]  # your parameters, comments stay

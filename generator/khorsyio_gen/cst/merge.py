@@ -21,7 +21,15 @@ import libcst as cst
 from khorsyio_gen.cst.guard import MergeConflict
 from khorsyio_gen.cst.imports import add_imports, imported, remove_unused
 from khorsyio_gen.cst.init import merge_init
-from khorsyio_gen.cst.stmts import EMPTY, Spans, has_comment, prepend, remove_stmt, same_code
+from khorsyio_gen.cst.stmts import (
+    EMPTY,
+    Owned,
+    Spans,
+    has_comment,
+    prepend,
+    remove_stmt,
+    same_code,
+)
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.render.handler import GEN_ATTRS, MARKER
 
@@ -63,8 +71,8 @@ class Previous:
 class MergeResult:
     code: str
     is_stub: bool
-    owned: frozenset[int]
-    """Lines of the original that gen owned (the rest must all be in ``code``)."""
+    owned: Owned
+    """What of the original gen owned (all the rest must be in ``code``)."""
     attrs: list[str]
     deps: list[str]
     imports: set[tuple[str, str]]
@@ -170,19 +178,19 @@ def _bases(rel: str, cls: cst.ClassDef, ideal: cst.ClassDef, spans: Spans) -> li
 
 
 def _merge_process(
-    user: cst.FunctionDef, ideal: cst.FunctionDef, old_stub: str | None, spans: Spans
-) -> tuple[cst.FunctionDef, set[int]]:
+    user: cst.FunctionDef, ideal: cst.FunctionDef, old_stub: str | None, owned: Owned
+) -> cst.FunctionDef:
     params = list(user.params.params)
     ideal_params = ideal.params.params
     for i in (1, 2):
         if i < len(params) and i < len(ideal_params):
             params[i] = params[i].with_changes(annotation=ideal_params[i].annotation)
     new = user.with_changes(params=user.params.with_changes(params=params), returns=ideal.returns)
-    owned = spans.header(user)
+    owned.header(user)
     if old_stub is not None and code_hash(body_code(user)) == old_stub:
         new = new.with_changes(body=ideal.body)
-        owned |= spans.lines(user.body)
-    return new, owned
+        owned.node(user.body)
+    return new
 
 
 def _wiring(
@@ -190,8 +198,7 @@ def _wiring(
     body: list[cst.BaseStatement],
     ideal_body: Sequence[cst.BaseStatement],
     prev: Previous,
-    spans: Spans,
-    owned: set[int],
+    owned: Owned,
 ) -> tuple[list[cst.BaseStatement], list[str], list[cst.EmptyLine]]:
     """The class body with gen's wiring attributes following the spec (and the comments of a
     removed last statement, for the class's footer)."""
@@ -210,13 +217,13 @@ def _wiring(
         seen.add(name)
         want = ideal_attrs.get(name)
         gens = prev.attrs is None or name in prev.attrs  # gen wrote it last time
-        line = spans.line(stmt)
         if want is not None and same_code(stmt, want):
             written.append(name)  # already what gen writes
         elif not gens:
             if want is not None:
+                code = EMPTY.code_for_node(stmt).strip()
                 raise MergeConflict(
-                    f"{rel}:{line}: {EMPTY.code_for_node(stmt).strip()!r} is yours (gen did not "
+                    f"{rel}:{owned.spans.line(stmt)}: {code!r} is yours (gen did not "
                     f"write it), and khorsyio.yaml now sets {name}: remove your line or the "
                     "key in khorsyio.yaml, then run khorsyio gen again"
                 )
@@ -228,10 +235,10 @@ def _wiring(
             body[i] = stmt.with_changes(body=want.body)  # comments on and above it stay
             written.append(name)
         else:  # gen's attribute the spec no longer sets: it goes, its comments stay
-            owned |= spans.lines(stmt)
+            owned.node(stmt)
             footer += remove_stmt(body, i)
             continue
-        owned |= spans.lines(stmt)
+        owned.node(stmt)
         last = i
         i += 1
     missing = [s for n, s in ideal_attrs.items() if n not in seen]
@@ -265,7 +272,8 @@ def merge_handler(
         )
     if not isinstance(cls.body, cst.IndentedBlock):
         raise HandlerParseError(f"{path}:{spans.line(cls)}: the class body is on one line")
-    owned: set[int] = spans.header(cls)
+    owned = Owned(spans)
+    owned.header(cls)
     ideal_body = ideal.body.body
     body = list(cls.body.body)
     if body and (doc := _docstring(body[0])) is not None:
@@ -274,16 +282,15 @@ def merge_handler(
             assert isinstance(body[0], cst.SimpleStatementLine)
             new_doc = ideal_body[0]
             assert isinstance(new_doc, cst.SimpleStatementLine)
-            owned |= spans.lines(body[0])
+            owned.node(body[0])
             body[0] = body[0].with_changes(body=new_doc.body)
-    body, attrs, footer = _wiring(path, body, ideal_body, prev, spans, owned)
+    body, attrs, footer = _wiring(path, body, ideal_body, prev, owned)
     # __init__
     user_init, ideal_init = _func(body, "__init__"), _func(ideal_body, "__init__")
     old_deps = prev.deps
     if old_deps is None and not prev.adopt and user_init is not None:  # an older manifest
         old_deps = [p.name.value for p in user_init.params.params[1:] if p.default is None]
-    init = merge_init(path, user_init, ideal_init, old_deps, spans)
-    owned |= init.owned
+    init = merge_init(path, user_init, ideal_init, old_deps, owned)
     if user_init is not None:
         i = body.index(user_init)
         if init.fn is None:
@@ -304,9 +311,7 @@ def merge_handler(
     if user_proc is None:
         body.append(ideal_proc)
     else:
-        new_proc, proc_lines = _merge_process(user_proc, ideal_proc, prev.stub, spans)
-        owned |= proc_lines
-        body[body.index(user_proc)] = new_proc
+        body[body.index(user_proc)] = _merge_process(user_proc, ideal_proc, prev.stub, owned)
     new_cls = cls.with_changes(
         name=ideal.name,
         bases=_bases(path, cls, ideal, spans),
@@ -320,7 +325,7 @@ def merge_handler(
     for stmt in module.body:
         node = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
         if isinstance(node, cst.ImportFrom | cst.Import):
-            owned |= spans.lines(stmt)
+            owned.node(stmt)
     if stale:
         module = remove_unused(module, stale, {n for _, n in needed})
     module = add_imports(module, needed - before)
@@ -330,7 +335,7 @@ def merge_handler(
     return MergeResult(
         module.code,
         is_stub(_func(body, "process")),
-        frozenset(owned),
+        owned,
         attrs,
         init.deps,
         ours,

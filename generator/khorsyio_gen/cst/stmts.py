@@ -7,13 +7,14 @@ import ast
 import io
 import tokenize
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 __all__ = [
     "EMPTY",
+    "Owned",
     "Spans",
     "carried_lines",
     "comments",
@@ -103,11 +104,19 @@ def remove_stmt(body: list[cst.BaseStatement], i: int) -> list[cst.EmptyLine]:
 
 
 class Spans:
-    """Line numbers of the nodes of one parsed module."""
+    """Line numbers of the nodes of one parsed module (computed when first asked: most
+    merges change nothing and never need them)."""
 
     def __init__(self, module: cst.Module) -> None:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self._pos = wrapper.resolve(PositionProvider)
+        self._module = module
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    @property
+    def _pos(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions
 
     def range(self, node: cst.CSTNode) -> CodeRange:
         """Where ``node`` is; a statement the merge gave other leading lines is found by
@@ -141,3 +150,27 @@ class Spans:
         else:
             end = self.range(body).start.line
         return set(range(start, max(start, end) + 1))
+
+
+class Owned:
+    """The nodes of the original module that gen owns; their lines, when asked."""
+
+    def __init__(self, spans: Spans) -> None:
+        self.spans = spans
+        self._nodes: list[tuple[bool, cst.CSTNode]] = []
+
+    def node(self, node: cst.CSTNode) -> None:
+        self._nodes.append((False, node))
+
+    def header(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self._nodes.append((True, node))
+
+    def lines(self) -> frozenset[int]:
+        out: set[int] = set()
+        for header, node in self._nodes:
+            if header:
+                assert isinstance(node, cst.FunctionDef | cst.ClassDef)
+                out |= self.spans.header(node)
+            else:
+                out |= self.spans.lines(node)
+        return frozenset(out)
