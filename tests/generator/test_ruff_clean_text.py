@@ -51,6 +51,9 @@ NASTY = [
     "😀👍🏽 emoji ❤️ and 👨‍👩‍👧 families " * 6,
     *["'", '"', "\\", "`", "``", "```unclosed", "\"'\"'", "a\u0301e\u0308"],
     "\ud800 lone surrogate \udfff",
+    # a word cut into two literals that ruff format joins back: found by this test
+    '"\nя."\u2018\u0441日x\u00d7”' * 3,
+    "\u0441日" * 40 + "x",
 ]
 TRICKY = [
     *"aN1x {}()._-\"'`\\жя“”—日😀",

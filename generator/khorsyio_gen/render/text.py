@@ -83,6 +83,11 @@ def escape(text: str, *, quote: str = "doc", at_end: bool = True, spaced: bool =
     last when ``at_end``. ``quote="str"``: inside ``"..."``: every ``"`` is. ``spaced=False``
     picks escapes without spaces (``\\u00d7``), so that a long word stays one word.
     """
+    return "".join(_pieces(text, quote=quote, at_end=at_end, spaced=spaced))
+
+
+def _pieces(text: str, *, quote: str, at_end: bool, spaced: bool) -> list[str]:
+    """:func:`escape`, one piece per character of ``text``."""
     last = len(text) - 1
     pieces = [
         '\\"'
@@ -96,11 +101,17 @@ def escape(text: str, *, quote: str = "doc", at_end: bool = True, spaced: bool =
         else (_code(c, spaced) if _always(c) else c)
         for i, c in enumerate(text)
     ]
-    while True:  # an escape ending in a digit joins the next word: until nothing is left
+    return _settle(pieces, spaced)
+
+
+def _settle(pieces: list[str], spaced: bool) -> list[str]:
+    """Escape what ruff would report until nothing is left (an escape ending in a digit,
+    such as ``\\u00d7``, joins the next word and may make it ASCII)."""
+    while True:
         owner = [k for k, piece in enumerate(pieces) for _ in piece]
         found = _ambiguous("".join(pieces))
         if not found:
-            return "".join(pieces)
+            return pieces
         for pos in found:
             pieces[owner[pos]] = _code(pieces[owner[pos]], spaced)
 
@@ -219,29 +230,62 @@ def str_literal(text: str) -> str:
     return f'"{escape(text, quote="str")}"'
 
 
+def _cuts(pieces: list[str], width: int) -> list[int]:
+    """Where to cut ``pieces`` into literals no wider than ``width``: after a space when the
+    part has one, else inside the word."""
+    cuts: list[int] = []
+    used, space = 2, -1  # the quotes
+    for k, piece in enumerate(pieces):
+        w = display_width(piece)
+        if used + w > width and k > (cuts[-1] if cuts else 0):
+            cut = space + 1 if space >= 0 else k
+            cuts.append(cut)
+            used, space = 2 + sum(display_width(p) for p in pieces[cut:k]), -1
+        used += w
+        if piece == " ":
+            space = k
+    return cuts
+
+
+def _is_wide(c: str) -> bool:
+    return not c.isascii() or c.isalnum()
+
+
+def _split_words(pieces: list[str], cuts: list[int]) -> list[int]:
+    """Unescaped confusables in a word that a cut splits: each part is checked on its own,
+    and ruff format may join them again, so only an escaped confusable is safe in both."""
+    out: list[int] = []
+    for cut in cuts:
+        if not (_is_wide(pieces[cut - 1][-1]) and _is_wide(pieces[cut][0])):
+            continue
+        word: list[int] = []
+        k = cut - 1
+        while k >= 0 and all(_is_wide(c) for c in pieces[k]):
+            word.append(k)
+            k -= 1
+        k = cut
+        while k < len(pieces) and all(_is_wide(c) for c in pieces[k]):
+            word.append(k)
+            k += 1
+        out += [k for k in word if len(pieces[k]) == 1 and ord(pieces[k]) in CONFUSABLES]
+    return out
+
+
 def str_expr(text: str, width: int = 70) -> str:
     """``text`` as one literal, or, when wider than ``width``, as parenthesized adjacent
-    literals (ruff format puts each on its line), cut before words, or inside a word wider
-    than ``width``; each part is escaped on its own, as ruff reads each on its own."""
-    if display_width(str_literal(text)) <= width:
-        return str_literal(text)
-
-    def fits(part: str) -> bool:
-        return display_width(str_literal(part)) <= width
-
-    parts: list[str] = []
-    current = ""
-    for token in re.findall(r" +|[^ ]+", text):
-        if fits(current + token):
-            current += token
-            continue
-        if current:
-            parts.append(current)
-            current = ""
-        for c in token if not fits(token) else [token]:
-            if current and not fits(current + c):
-                parts.append(current)
-                current = ""
-            current += c
-    parts.append(current)
-    return "(" + " ".join(str_literal(p) for p in parts if p) + ")"
+    literals (ruff format puts each on its line, or joins them back when they fit), cut after
+    spaces, or inside a word wider than ``width``."""
+    pieces = _pieces(text, quote="str", at_end=True, spaced=True)
+    while True:
+        cuts = _cuts(pieces, width)
+        split = _split_words(pieces, cuts)
+        if not split:
+            break
+        for k in split:
+            pieces[k] = _code(pieces[k], True)
+        pieces = _settle(pieces, True)
+    if not cuts:
+        return f'"{"".join(pieces)}"'
+    bounds = [0, *cuts, len(pieces)]
+    parts = ['"' + "".join(pieces[a:b]) + '"' for a, b in itertools.pairwise(bounds)]
+    return "(" + " ".join(parts) + ")"
