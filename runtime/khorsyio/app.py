@@ -14,7 +14,13 @@ from khorsyio.client import HttpClient
 from khorsyio.db import Database
 from khorsyio.di import Container, Unresolved
 from khorsyio.domain import Domain, qualify
-from khorsyio.errors import RegistrationError, WiringError
+from khorsyio.errors import (
+    ConfigError,
+    KhorsyioError,
+    RegistrationError,
+    SettingsError,
+    WiringError,
+)
 from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.http import CorsConfig, HttpApp, Router
@@ -257,7 +263,9 @@ class App:
                 try:
                     await self.startup()
                 except Exception as e:
-                    log.error("startup failed: %s", e)
+                    # a khorsyio error says what is wrong in its message; anything else is a
+                    # bug somewhere (a provider, a handler's __init__): keep its traceback
+                    log.error("startup failed: %s", e, exc_info=not isinstance(e, KhorsyioError))
                     await send({"type": "lifespan.startup.failed", "message": str(e)})
                     return
                 await send({"type": "lifespan.startup.complete"})
@@ -278,6 +286,8 @@ class App:
 
         ``target`` is an import string such as ``"app.main:app"``; by default it is derived
         from the script that calls ``run()``, which multi-worker serving needs.
+        ``SERVER_SERVER=granian`` without granian installed is a :class:`SettingsError`
+        (printed as one line when it stops the program) naming the extra to install.
         """
         s = self.settings.server
         target = target or _main_target()
@@ -290,11 +300,19 @@ class App:
             except ImportError:
                 use = "uvicorn"
         if use == "granian":
-            from granian import Granian  # type: ignore[attr-defined,unused-ignore]
-            from granian.constants import Interfaces
-
+            try:
+                from granian import Granian  # type: ignore[attr-defined,unused-ignore]
+                from granian.constants import Interfaces
+            except ImportError as e:
+                raise SettingsError(
+                    f"SERVER_SERVER=granian but granian cannot be imported ({e}): "
+                    'pip install "khorsyio[granian]", or set SERVER_SERVER=uvicorn'
+                ) from None
             if target is None:
-                raise RuntimeError("granian needs an import target such as 'app.main:app'")
+                raise ConfigError(
+                    "granian needs an import target: app.run('app.main:app') "
+                    "(or run a script that defines `app`)"
+                )
             Granian(
                 target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers
             ).serve()

@@ -2,21 +2,29 @@
 
 Each section is a msgspec Struct; a field ``port`` of the section with prefix ``SERVER_``
 is read from ``SERVER_PORT``. The process environment wins over ``.env``. A malformed
-value raises :class:`~khorsyio.errors.SettingsError` naming the variable and what was
-expected.
+or out-of-range value raises :class:`~khorsyio.errors.SettingsError` naming the variable
+and what was expected.
+
+A settings or wiring mistake that stops a program (``python -m app`` with a bad
+``SERVER_PORT``) prints one line, ``SettingsError: SERVER_PORT: expected ...``, instead of a
+traceback: importing this module installs a ``sys.excepthook`` that does so for
+:class:`SettingsError`, :class:`ConfigError` and :class:`WiringError` and hands every other
+exception to the previous hook. ``KHORSYIO_TRACEBACK=1`` shows the full traceback.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from types import TracebackType
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import msgspec
 from dotenv import dotenv_values
 
-from khorsyio.errors import SettingsError
+from khorsyio.errors import ConfigError, SettingsError, WiringError
 
 __all__ = [
     "BusSettings",
@@ -28,12 +36,20 @@ __all__ = [
 ]
 
 
+# Constraints checked when a value is read from the environment (Settings.load)
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Seconds = Annotated[float, msgspec.Meta(gt=0)]
+Delay = Annotated[float, msgspec.Meta(ge=0)]
+
+
 class ServerSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "SERVER_"
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Port = 8000
     debug: bool = False
-    workers: int = 1
+    workers: Positive = 1
     server: Literal["auto", "uvicorn", "granian"] = "auto"
     """Which ASGI server ``App.run()`` uses; ``auto`` prefers granian when installed."""
 
@@ -42,30 +58,30 @@ class DbSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "DB_"
     dsn: str = ""
     """Empty: the embedded default, SQLite at ``./app.db``, opened on first use."""
-    pool_min: int = 2
-    pool_max: int = 10
+    pool_min: Count = 2
+    pool_max: Positive = 10
     echo: bool = False
 
 
 class BusSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "BUS_"
-    handler_timeout: float = 30.0
-    concurrency: int = 64
+    handler_timeout: Seconds = 30.0
+    concurrency: Positive = 64
     """Default per-handler limit of events processed at once."""
-    queue_size: int = 1024
+    queue_size: Positive = 1024
     """Default per-handler limit of events waiting; beyond it publishers wait."""
-    drain_timeout: float = 5.0
+    drain_timeout: Delay = 5.0
     strict_graph: bool = False
     """Graph warnings (no consumer, no producer, contract mismatch) stop startup."""
-    event_log_size: int = 1000
-    dead_letter_size: int = 10000
-    process_workers: int = 0
+    event_log_size: Count = 1000
+    dead_letter_size: Count = 10000
+    process_workers: Count = 0
     """Size of the pool for ``execution_mode = "process"`` handlers; 0: the CPU count."""
 
 
 class HttpSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "HTTP_"
-    max_body_size: int = 1024 * 1024
+    max_body_size: Count = 1024 * 1024
     """Largest request body in bytes; a bigger one is answered 413 without being read."""
     openapi: bool = False
     """Serve ``/openapi.json`` and ``/docs``."""
@@ -77,29 +93,46 @@ class HttpSettings(msgspec.Struct, kw_only=True):
 
 class WsSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "WS_"
-    max_message_size: int = 64 * 1024
+    max_message_size: Positive = 64 * 1024
     """Largest incoming socket.io message (bytes); a bigger one closes that connection."""
-    ping_interval: float = 25.0
+    ping_interval: Seconds = 25.0
     """Seconds between server pings."""
-    ping_timeout: float = 20.0
+    ping_timeout: Seconds = 20.0
     """Seconds a client has to answer a ping before it is dropped."""
-    max_in_flight: int = 32
+    max_in_flight: Positive = 32
     """Per client: messages being published at once; more get an error ``rate_limited``."""
-    rate_limit: float = 0.0
+    rate_limit: Delay = 0.0
     """Per client: sustained messages per second (token bucket); 0 turns it off."""
-    rate_burst: int = 100
+    rate_burst: Positive = 100
     """Per client: messages accepted in a burst when ``rate_limit`` is on."""
-    max_queued_out: int = 1000
+    max_queued_out: Count = 1000
     """Per client: outgoing packets waiting to be written; beyond it (the client is not
     reading) its new messages are refused without an answer."""
-    flood_disconnect: int = 1000
+    flood_disconnect: Count = 1000
     """Per client: messages refused in a row before the connection is closed; 0: never."""
 
 
 S = TypeVar("S", bound=msgspec.Struct)
 
 
+def _bounds(meta: msgspec.Meta) -> str:
+    lo = meta.ge if meta.ge is not None else meta.gt
+    hi = meta.le if meta.le is not None else meta.lt
+    if meta.ge is not None and meta.le is not None:
+        return f" from {lo:g} to {hi:g}"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>=' if meta.ge is not None else '>'} {lo:g}")
+    if hi is not None:
+        parts.append(f"{'<=' if meta.le is not None else '<'} {hi:g}")
+    return " " + " and ".join(parts) if parts else ""
+
+
 def _type_name(tp: Any) -> str:
+    metadata = getattr(tp, "__metadata__", None)
+    if metadata is not None:  # Annotated[int, Meta(ge=0)]: "an integer >= 0"
+        metas = [m for m in metadata if isinstance(m, msgspec.Meta)]
+        return _type_name(tp.__origin__) + "".join(_bounds(m) for m in metas)
     if tp is bool:
         return "a boolean (true/false/1/0/yes/no)"
     if tp is int:
@@ -169,3 +202,35 @@ class Settings(msgspec.Struct, kw_only=True):
             ws=_load_section(WsSettings, env),
             db_configured=bool(env.get("DB_DSN", "").strip()),
         )
+
+
+# -- one line, not a traceback, for a settings or wiring mistake that stops the program --
+
+_ONE_LINE = (SettingsError, ConfigError, WiringError)
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
+
+
+class _OneLineHook:
+    """``sys.excepthook``: one line for the errors of :data:`_ONE_LINE`, else ``previous``."""
+
+    def __init__(self, previous: ExceptHook) -> None:
+        self.previous = previous
+
+    def __call__(
+        self, tp: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        full = os.environ.get("KHORSYIO_TRACEBACK", "").strip().lower() not in _FALSE
+        if isinstance(value, _ONE_LINE) and not full:
+            sys.stderr.write(f"{tp.__name__}: {value}\n")
+            sys.stderr.flush()
+            return
+        self.previous(tp, value, tb)
+
+
+def install_excepthook() -> None:
+    """Make an uncaught settings, config or wiring error print one line (idempotent)."""
+    if not isinstance(sys.excepthook, _OneLineHook):
+        sys.excepthook = _OneLineHook(sys.excepthook)
+
+
+install_excepthook()

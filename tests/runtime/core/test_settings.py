@@ -54,13 +54,25 @@ def test_defaults_need_no_settings_at_all(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("var", "value", "expected"),
     [
-        ("SERVER_PORT", "eighty", "SERVER_PORT: expected an integer, got 'eighty'"),
+        (
+            "SERVER_PORT",
+            "eighty",
+            "SERVER_PORT: expected an integer from 0 to 65535, got 'eighty'",
+        ),
+        ("SERVER_PORT", "70000", "SERVER_PORT: expected an integer from 0 to 65535, got '70000'"),
+        ("SERVER_WORKERS", "0", "SERVER_WORKERS: expected an integer >= 1, got '0'"),
+        ("BUS_QUEUE_SIZE", "0", "BUS_QUEUE_SIZE: expected an integer >= 1, got '0'"),
+        ("BUS_HANDLER_TIMEOUT", "0", "BUS_HANDLER_TIMEOUT: expected a number > 0, got '0'"),
+        ("BUS_HANDLER_TIMEOUT", "nan", "BUS_HANDLER_TIMEOUT: expected a number > 0, got 'nan'"),
+        ("BUS_DRAIN_TIMEOUT", "-1", "BUS_DRAIN_TIMEOUT: expected a number >= 0, got '-1'"),
+        ("DB_POOL_MIN", "-1", "DB_POOL_MIN: expected an integer >= 0, got '-1'"),
+        ("WS_PING_TIMEOUT", "-5", "WS_PING_TIMEOUT: expected a number > 0, got '-5'"),
         (
             "SERVER_DEBUG",
             "maybe",
             "SERVER_DEBUG: expected a boolean (true/false/1/0/yes/no), got 'maybe'",
         ),
-        ("BUS_HANDLER_TIMEOUT", "soon", "BUS_HANDLER_TIMEOUT: expected a number, got 'soon'"),
+        ("BUS_HANDLER_TIMEOUT", "soon", "BUS_HANDLER_TIMEOUT: expected a number > 0, got 'soon'"),
         (
             "SERVER_SERVER",
             "gunicorn",
