@@ -1,6 +1,7 @@
 """``khorsyio check``: every wiring check on the spec and the contracts, without booting.
 
-Structural checks (unknown contracts, missing providers, duplicates, names) run here; the
+Structural checks (unknown contracts, missing providers, duplicates, names) run here (a
+name Python refuses, such as a keyword, is refused when the spec loads); the
 event-graph checks are :func:`khorsyio.graph.check_graph`, the very checks the app runs at
 startup, over the nodes of the spec. Each problem names the spec file, the key and the
 whole path through the graph.
@@ -9,16 +10,20 @@ whole path through the graph.
 from __future__ import annotations
 
 import typing
+import uuid
+from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
 from khorsyio.graph import Node, check_graph, entry_path
+from khorsyio.http.router import parse_path
 
 from khorsyio_gen.contracts import BUILTIN_PROVIDERS, Project
 from khorsyio_gen.examples import example_problems
 from khorsyio_gen.graph_model import spec_nodes
 from khorsyio_gen.load import SPEC_FILE, key_parts, line_of
-from khorsyio_gen.names import default_id, is_valid_identifier, snake
+from khorsyio_gen.names import default_id, snake
+from khorsyio_gen.typefmt import type_repr
 
 __all__ = ["STRUCTURAL", "WARNINGS", "Problem", "check_project", "errors", "severity"]
 
@@ -41,6 +46,7 @@ STRUCTURAL = frozenset(
         "process_mode_deps",
         "bad_payload",
         "provider_type",
+        "unbound_path_param",
         "bad_example",
     }
 )
@@ -129,9 +135,8 @@ class _Checker:
         ids: dict[str, str] = {}
         modules: dict[str, str] = {}
         used_providers: set[str] = set()
+        seen_routes: dict[tuple[str, str], tuple[str, str]] = {}
         for dname, domain in spec.domains.items():
-            if not is_valid_identifier(dname):
-                self.add("invalid_name", f"domains.{dname}", f"'{dname}' is a Python keyword")
             for hname, h in domain.handlers.items():
                 key = f"domains.{dname}.handlers.{hname}"
                 where = self.path(hname)
@@ -144,12 +149,6 @@ class _Checker:
                         "invalid_name",
                         key,
                         f"handler name '{hname}' is a provider's type (the module imports it)",
-                    )
-                elif not is_valid_identifier(hname) or not is_valid_identifier(snake(hname)):
-                    self.add(
-                        "invalid_name",
-                        key,
-                        f"'{hname}' (module {snake(hname)}) is a Python keyword",
                     )
                 if hname in names:
                     self.add(
@@ -183,8 +182,6 @@ class _Checker:
                     dkey = f"{key}.deps[{i}]"
                     if dep in h.deps[:i]:
                         self.add("duplicate_dep", dkey, f"{where}: dep '{dep}' is listed twice")
-                    elif not is_valid_identifier(dep):
-                        self.add("invalid_name", dkey, f"'{dep}' is a Python keyword")
                     elif dep not in self.project.providers:
                         custom = ", ".join(sorted(spec.providers)) or "none"
                         self.add(
@@ -201,31 +198,34 @@ class _Checker:
                         f"{where}: execution_mode 'process' handlers run in a worker process "
                         "and take no dependencies",
                     )
-            seen_routes: set[str] = set()
             for i, r in enumerate(domain.routes):
                 key = f"domains.{dname}.routes[{i}]"
                 label = f"{r.method} {r.path}"
-                if label in seen_routes:
-                    self.add("duplicate_route", key, f"route '{label}' is declared twice")
-                seen_routes.add(label)
+                shape = (r.method, _shape(r.path))
+                if shape in seen_routes:
+                    other = seen_routes[shape]
+                    self.add(
+                        "duplicate_route",
+                        key,
+                        f"route '{label}' is declared twice"
+                        if other[1] == label
+                        else f"route '{label}' has the path shape of '{other[1]}' ({other[0]})",
+                    )
+                seen_routes.setdefault(shape, (key, label))
                 self.contract(r.body, key + ".body", label)
                 self.contract(r.response, key + ".response", label)
                 self._route_reply(label, key, r.reply, r.response)
+                self._path_params(label, key, r.path, r.body)
         for i, s in enumerate(spec.schedules):
             key = f"schedules[{i}]"
             self.contract(s.contract, key + ".contract", f"schedule {s.event}")
             c = self.project.contracts.get(s.contract)
             if c is not None:
-                try:
-                    msgspec.convert(s.payload, c.cls)
-                except msgspec.ValidationError as e:
-                    self.add("bad_payload", key + ".payload", f"not a valid {c.name}: {e}")
+                self._payload(key + ".payload", s.payload, c.name, c.cls)
         for i, pair in enumerate(spec.compatible):
             for name in pair:
                 self.contract(name, f"compatible[{i}]", "compatible")
         for name in spec.providers:
-            if not is_valid_identifier(name):
-                self.add("invalid_name", f"providers.{name}", f"'{name}' is a Python keyword")
             self._provider(name)
         for name in sorted(set(spec.providers) - used_providers):
             self.add("unused_provider", f"providers.{name}", f"provider '{name}' is unused")
@@ -256,6 +256,55 @@ class _Checker:
                 f"not a {p.type_name}",
             )
 
+    def _payload(self, key: str, payload: Mapping[str, object], name: str, cls: type) -> None:
+        """The schedule's ``Contract(**payload)`` is built at import: it must succeed."""
+        fields = msgspec.structs.fields(cls)
+        names = [f.name for f in fields]
+        why = ""
+        unknown = [k for k in payload if k not in names]
+        missing = [f.name for f in fields if f.required and f.name not in payload]
+        if unknown:
+            why = f"'{unknown[0]}' is not a field of {name} (fields: {', '.join(names) or 'none'})"
+        elif missing:
+            why = f"{name} needs the field '{missing[0]}'"
+        else:
+            try:
+                msgspec.convert(msgspec.to_builtins(cls(**payload)), cls)
+            except Exception as e:  # a ValidationError, or whatever __post_init__ raised
+                why = f"not a valid {name}: {e}"
+        if why:
+            self.add("bad_payload", key, why)
+
+    def _path_params(self, label: str, key: str, path: str, body: str | None) -> None:
+        """Every path parameter fills a field of the body contract (else it is lost)."""
+        c = self.project.contracts.get(body) if body else None
+        if body and c is None:
+            return  # reported as an unknown contract
+        fields = {f.encode_name: f for f in msgspec.structs.fields(c.cls)} if c else {}
+        for seg in parse_path(path):
+            if not seg.is_param:
+                continue
+            f = fields.get(seg.name)
+            if f is None:
+                taker = (
+                    f"the body {body} has no field '{seg.name}' (fields: "
+                    f"{', '.join(fields) or 'none'})"
+                    if c
+                    else f"the route has no body: declare one with a field '{seg.name}'"
+                )
+                self.add(
+                    "unbound_path_param",
+                    key + ".path",
+                    f"{label}: the path parameter '{seg.name}' fills no field: {taker}",
+                )
+            elif seg.conv in _SAMPLES and not _converts(_SAMPLES[seg.conv], f.type):
+                self.add(
+                    "unbound_path_param",
+                    key + ".path",
+                    f"{label}: the path parameter '{{{seg.name}:{seg.conv}}}' cannot fill "
+                    f"{body}.{f.name} (of type {type_repr(f.type)})",
+                )
+
     def _route_reply(self, label: str, key: str, reply: str, response: str | None) -> None:
         if not response:
             return
@@ -281,6 +330,25 @@ class _Checker:
         nodes: list[Node] = self.nodes
         for gp in check_graph(nodes, allow_cycles=self.project.spec.allow_cycles, compatible=pairs):
             self.add(gp.code, self.keys.get(gp.node, ""), gp.message)
+
+
+_SAMPLES: dict[str, object] = {"int": 1, "uuid": uuid.UUID(int=1)}
+
+
+def _converts(value: object, tp: object) -> bool:
+    """Whether a path value converts to ``tp`` as the runtime does (as is, then as text)."""
+    for v in (value, str(value)):
+        try:
+            msgspec.convert(v, tp, strict=False)
+        except msgspec.ValidationError:
+            continue
+        return True
+    return False
+
+
+def _shape(path: str) -> str:
+    """The router's key for a path: ``/u/{id}`` and ``/u/{name}`` are the same route."""
+    return "/".join(f"{{:{s.conv}}}" if s.is_param else s.text for s in parse_path(path))
 
 
 def check_project(project: Project) -> list[Problem]:

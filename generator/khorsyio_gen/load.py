@@ -3,6 +3,7 @@ key path (and line) and what was expected."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from types import UnionType
@@ -14,11 +15,27 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from khorsyio_gen.errors import SpecError
 from khorsyio_gen.spec import Spec
+from khorsyio_gen.spec_rules import first_problem
 from khorsyio_gen.yaml_marks import syntax_error
 
-__all__ = ["SPEC_FILE", "SpecDoc", "key_parts", "line_of", "load_spec", "load_spec_text", "plain"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "SPEC_FILE",
+    "SpecDoc",
+    "key_parts",
+    "line_of",
+    "load_spec",
+    "load_spec_text",
+    "plain",
+]
 
 SPEC_FILE = "khorsyio.yaml"
+MAX_VALUES = 100_000
+"""The most values a spec may hold once its YAML aliases are expanded (an alias bomb has
+billions): a real graph has a few thousand."""
+MAX_DEPTH = 64
+"""The deepest nesting a spec may have (a real one has about 8 levels)."""
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>.*)`)?$", re.S)
 
@@ -97,6 +114,16 @@ def _locate(doc: Any, parts: list[str | int | None], bad_key: bool) -> list[str 
     return out
 
 
+def _value_at(doc: Any, parts: list[str | int]) -> Any:
+    node = doc
+    for p in parts:
+        try:
+            node = node[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 def _dotted(parts: list[str | int]) -> str:
     out = ""
     for p in parts:
@@ -134,7 +161,11 @@ def line_of(doc: Any, parts: list[str | int]) -> int | None:
                 if lc is not None:
                     line = lc.item(p)[0] + 1
                 node = node[p]
-            elif isinstance(node, dict) and p in node:
+            elif isinstance(node, dict):
+                if p not in node:  # a key YAML read as another type: `True:`, `1:`, `~:`
+                    p = next((k for k in node if str(k) == str(p)), p)
+                    if p not in node:
+                        break
                 if lc is not None:
                     line = lc.key(p)[0] + 1
                 node = node[p]
@@ -152,7 +183,11 @@ _PATTERN_HELP = {
         "a dotted lower-case event name such as 'user.created'"
     ),
     r"^[A-Z][A-Za-z0-9]*$": "a CamelCase class name such as 'CreateUser'",
-    r"^/[A-Za-z0-9_\-./{}]*$": "a URL path starting with '/', such as '/users/{id}'",
+    r"^/[A-Za-z0-9_\-.~/{}:]*$": (
+        "a URL path starting with '/', such as '/users/{id}' or '/loans/{id:int}'"
+    ),
+    r"^[A-Za-z_][A-Za-z0-9_.\-]*$": "an error code such as 'not_found'",
+    r"^([A-Za-z0-9][A-Za-z0-9_.\-]*)?$": "an id of letters, digits, '-', '_' and '.'",
 }
 
 
@@ -174,10 +209,13 @@ def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, SpecDoc]:
         raise syntax_error(e, text, file) from None
     except YAMLError as e:
         raise SpecError(file, "", f"YAML error: {e}") from None
+    except RecursionError:
+        raise SpecError(file, "", f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
         raise SpecError(file, "", "expected a mapping at the top level", 1)
+    _refuse_alias_bombs(doc, text, file)
     try:
         spec = msgspec.convert(plain(doc), Spec)
     except msgspec.ValidationError as e:
@@ -187,9 +225,61 @@ def load_spec_text(text: str, file: str = SPEC_FILE) -> tuple[Spec, SpecDoc]:
         parts = _locate(doc, _split_path(path.split("`")[-1] if bad_key else path), bad_key)
         if bad_key and parts:
             msg = f"invalid name {parts[-1]!r}: {msg}"
+        value = _value_at(doc, parts)
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"{value} is not a finite number: {_expectation(msg)}"
         line = line_of(SpecDoc(text), parts)
         raise SpecError(file, _dotted(parts) or "(top level)", _expectation(msg), line) from None
-    return spec, SpecDoc(text)
+    source = SpecDoc(text)
+    found = first_problem(spec)
+    if found is not None:
+        key, msg = found
+        raise SpecError(file, key, msg, line_of(source, key_parts(key)))
+    return spec, source
+
+
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+", re.M)
+
+
+def _refuse_alias_bombs(doc: Any, text: str, file: str) -> None:
+    """Count the values ``doc`` holds once aliases are expanded, without expanding them.
+
+    Each distinct node is visited once (its expanded size is remembered), so the count
+    costs the size of the text, whatever the size it stands for; a node that contains
+    itself (``a: &a [*a]``) is refused too.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool, int]] = [(doc, False, 0)]
+    while stack:
+        node, done, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        nid = id(node)
+        if done:
+            on_path.discard(nid)
+            sizes[nid] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[nid] > MAX_VALUES:
+                m = _ALIAS.search(text)
+                line = text.count("\n", 0, m.start()) + 1 if m else None
+                raise SpecError(
+                    file,
+                    "",
+                    f"YAML aliases expand to more than {MAX_VALUES} values (an alias bomb?): "
+                    "write the values out instead of nesting aliases",
+                    line,
+                )
+            continue
+        if nid in sizes:
+            continue
+        if nid in on_path:
+            raise SpecError(file, "", "a YAML alias refers to a value that contains it")
+        if depth > MAX_DEPTH:
+            raise SpecError(file, "", f"the YAML is nested more than {MAX_DEPTH} levels deep")
+        on_path.add(nid)
+        stack.append((node, True, depth))
+        stack.extend((c, False, depth + 1) for c in children if isinstance(c, dict | list))
 
 
 def load_spec(root: Path) -> tuple[Spec, SpecDoc]:

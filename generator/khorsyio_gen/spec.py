@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from khorsyio.retry import MAX_ATTEMPTS, MAX_DELAY
 
 __all__ = [
     "DomainSpec",
@@ -51,10 +52,47 @@ ImportPath = Annotated[
         description="'package.module:Name'",
     ),
 ]
-Positive = Annotated[float, msgspec.Meta(gt=0)]
-PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+DAY = MAX_DELAY  # the runtime's longest retry wait: a day
+YEAR = 365 * DAY
+MAX_LIMIT = 1_000_000
+Seconds = Annotated[
+    float, msgspec.Meta(gt=0, le=DAY, description="seconds, more than 0 and at most a day")
+]
+Delay = Annotated[float, msgspec.Meta(ge=0, le=DAY, description="seconds, from 0 to a day")]
+Interval = Annotated[
+    float,
+    msgspec.Meta(ge=0.001, le=YEAR, description="seconds, from 0.001 to a year (31536000)"),
+]
+Limit = Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-StatusCode = Annotated[int, msgspec.Meta(ge=100, le=599)]
+SuccessStatus = Annotated[
+    int, msgspec.Meta(ge=200, le=299, description="the HTTP status of a success (2xx)")
+]
+ErrorStatus = Annotated[
+    int, msgspec.Meta(ge=400, le=599, description="the HTTP status of an error (4xx or 5xx)")
+]
+ErrorCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$",
+        description="an error code, such as 'not_found'",
+    ),
+]
+HandlerId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^([A-Za-z0-9][A-Za-z0-9_.\-]*)?$",
+        max_length=200,
+        description="a stable id such as 'create-user' (letters, digits, '-', '_', '.')",
+    ),
+]
+RoutePath = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^/[A-Za-z0-9_\-.~/{}:]*$",
+        description="a URL path such as '/users/{id}' or '/loans/{id:int}'",
+    ),
+]
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
@@ -64,10 +102,10 @@ class _Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_o
 class RetrySpec(_Base):
     """``RetryPolicy`` of a handler: how many calls in all, and the wait before a retry."""
 
-    attempts: PositiveInt = 3
-    backoff: Annotated[float, msgspec.Meta(ge=0)] = 0.1
-    multiplier: Annotated[float, msgspec.Meta(ge=1)] = 2.0
-    max_backoff: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    attempts: Annotated[int, msgspec.Meta(ge=1, le=MAX_ATTEMPTS)] = 3
+    backoff: Delay = 0.1
+    multiplier: Annotated[float, msgspec.Meta(ge=1, le=1000)] = 2.0
+    max_backoff: Delay = 10.0
 
 
 ExampleName = Annotated[
@@ -83,7 +121,7 @@ ExampleName = Annotated[
 class ExampleErrorSpec(_Base):
     """The error an example must fail with: its code, and its message when given."""
 
-    code: str
+    code: ErrorCode
     message: str | None = None
 
 
@@ -101,7 +139,7 @@ class ExampleSpec(_Base):
     """The whole expected output, as JSON."""
     event: EventName | None = None
     """The event the output goes to, for a handler that routes (``also_emits``)."""
-    error: str | ExampleErrorSpec | None = None
+    error: ErrorCode | ExampleErrorSpec | None = None
     """The expected error: a code, or ``{code, message}``."""
     description: str = ""
 
@@ -115,15 +153,15 @@ class HandlerSpec(_Base):
 
     on: EventName
     input: ClassName
-    id: str = ""
+    id: HandlerId = ""
     emits: EventName | None = None
     also_emits: list[EventName] = []
     output: ClassName | None = None
     deps: list[Identifier] = []
-    timeout: Positive | None = None
+    timeout: Seconds | None = None
     execution_mode: Literal["main", "process"] = "main"
-    concurrency: PositiveInt | None = None
-    queue_size: PositiveInt | None = None
+    concurrency: Limit | None = None
+    queue_size: Limit | None = None
     retry: RetrySpec | None = None
     description: str = ""
     examples: dict[ExampleName, ExampleSpec] = {}
@@ -133,14 +171,14 @@ class RouteSpec(_Base):
     """A bus route: an HTTP request published as ``event``, answered by ``reply``."""
 
     method: HttpMethod
-    path: Annotated[str, msgspec.Meta(pattern=r"^/[A-Za-z0-9_\-./{}]*$")]
+    path: RoutePath
     event: EventName
     reply: EventName
     body: ClassName | None = None
     response: ClassName | None = None
-    status: StatusCode = 200
-    errors: dict[str, StatusCode] = {}
-    timeout: Positive | None = None
+    status: SuccessStatus = 200
+    errors: dict[ErrorCode, ErrorStatus] = {}
+    timeout: Seconds | None = None
     summary: str = ""
 
 
@@ -157,7 +195,7 @@ class ScheduleSpec(_Base):
 
     event: EventName
     contract: ClassName
-    interval: Positive
+    interval: Interval
     payload: dict[Identifier, str | int | float | bool | None] = {}
 
 

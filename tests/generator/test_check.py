@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from .conftest import SPEC, edit
+from .conftest import SPEC, edit, snapshot
 
 
 def test_clean_project_exits_0(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -64,13 +65,6 @@ def _problems(cli, root: Path) -> list[dict[str, object]]:  # type: ignore[no-un
             "no_producer",
             "domains.user.handlers.SendWelcome",
             ["event 'user.welcome' has no producer"],
-        ),
-        (
-            "deps: [db, mailer]",
-            "deps: [db, mailer, import]",
-            "invalid_name",
-            "domains.user.handlers.CreateUser.deps[2]",
-            ["'import' is a Python keyword"],
         ),
     ],
 )
@@ -199,18 +193,99 @@ def test_provider_factory_must_make_the_declared_type(project: Path, cli) -> Non
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "key"),
+    ("old", "new", "key", "words"),
     [
-        ("      SendWelcome:\n", "      None:\n", "domains.user.handlers.None"),
-        ("  mailer:\n    type", "  class:\n    type", "providers.class"),
-        ("  user:\n", "  def:\n", "domains.def"),
+        ("      SendWelcome:\n", "      None:\n", "domains.user.handlers.None", "Python keyword"),
+        ("      SendWelcome:\n", "      Import:\n", "domains.user.handlers.Import", "keyword"),
+        ("  mailer:\n    type", "  class:\n    type", "providers.class", "Python keyword"),
+        ("  mailer:\n    type", "  self:\n    type", "providers.self", "first parameter"),
+        ("  user:\n", "  def:\n", "domains.def", "Python keyword"),
+        ("  user:\n", "  __init__:\n", "domains.__init__", "dunder name"),
+        ("deps: [db, mailer]", "deps: [db, mailer, import]", "CreateUser.deps[2]", "keyword"),
     ],
 )
-def test_python_keywords_are_invalid_names(  # type: ignore[no-untyped-def]
-    project: Path, cli, old: str, new: str, key: str
+def test_names_python_refuses_stop_every_command(  # type: ignore[no-untyped-def]
+    project: Path, cli, old: str, new: str, key: str, words: str
 ) -> None:
     edit(project / "khorsyio.yaml", old, new)
-    problems = [p for p in _problems(cli, project) if p["code"] == "invalid_name"]
-    assert [p["key"] for p in problems][:1] == [key]
-    assert "Python keyword" in str(problems[0]["message"])
-    assert cli(project, "gen").code == 1
+    before = snapshot(project)
+    for command in ("check", "gen"):
+        r = cli(project, command)
+        assert r.code == 1
+        assert "Traceback" not in r.err
+        assert re.search(rf"khorsyio\.yaml:\d+: \S*{re.escape(key)}: .*{words}", r.err), r.err
+    assert snapshot(project) == before
+
+
+def _route_project(project: Path, route: str, contracts: str = "") -> None:
+    text = (project / "khorsyio.yaml").read_text(encoding="utf-8")
+    text = text.replace("    routes:\n", "    routes:\n" + route, 1)
+    (project / "khorsyio.yaml").write_text(text, encoding="utf-8")
+    if contracts:
+        with (project / "app" / "contracts" / "users.py").open("a", encoding="utf-8") as f:
+            f.write(contracts)
+
+
+_ORDER_REF = "\n\nclass OrderRef(msgspec.Struct):\n    order_id: int\n    reason: str = ''\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [
+        ("/orders/{id}/cancel", "OrderRef", "the body OrderRef has no field 'id'"),
+        ("/orders/{order_id:uuid}", "OrderRef", "'{order_id:uuid}' cannot fill OrderRef.order_id"),
+        ("/orders/{order_id}", None, "the route has no body"),
+    ],
+)
+def test_a_path_parameter_no_field_takes_is_an_error(  # type: ignore[no-untyped-def]
+    project: Path, cli, path: str, body: str | None, words: str
+) -> None:
+    body_line = f"        body: {body}\n" if body else ""
+    _route_project(
+        project,
+        f"      - method: POST\n        path: {path}\n        event: user.create\n"
+        f"        reply: user.created\n{body_line}",
+        _ORDER_REF,
+    )
+    problems = [p for p in _problems(cli, project) if p["code"] == "unbound_path_param"]
+    assert len(problems) == 1, problems
+    assert problems[0]["key"] == "domains.user.routes[0].path"
+    assert isinstance(problems[0]["line"], int)
+    assert words in str(problems[0]["message"]), problems[0]["message"]
+    r = cli(project, "gen")
+    assert r.code == 1
+    assert "fills no field" in r.err or "cannot fill" in r.err
+
+
+def test_path_parameters_that_fill_the_body_pass(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _route_project(
+        project,
+        "      - method: POST\n        path: /orders/{order_id:int}/cancel\n"
+        "        event: user.create\n        reply: user.created\n        body: OrderRef\n",
+        _ORDER_REF,
+    )
+    problems = _problems(cli, project)
+    assert not [p for p in problems if p["code"] == "unbound_path_param"], problems
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "words"),
+    [
+        ("/v", "/v", "route 'POST /v' is declared twice"),
+        ("/u/{a}", "/u/{b}", "route 'POST /u/{b}' has the path shape of 'POST /u/{a}'"),
+    ],
+)
+def test_routes_the_router_would_refuse_are_errors(  # type: ignore[no-untyped-def]
+    project: Path, cli, first: str, second: str, words: str
+) -> None:
+    route = (
+        "      - {method: POST, path: '%s', event: user.create, reply: user.created, "
+        "body: UserIn}\n"
+    )
+    text = (project / "khorsyio.yaml").read_text(encoding="utf-8")
+    text = text.replace("    routes:\n", "    routes:\n" + route % first, 1)
+    text += "  admin:\n    routes:\n" + route % second  # another domain: one router
+    (project / "khorsyio.yaml").write_text(text, encoding="utf-8")
+    problems = [p for p in _problems(cli, project) if p["code"] == "duplicate_route"]
+    assert [p["key"] for p in problems] == ["domains.admin.routes[0]"]
+    assert words in str(problems[0]["message"])
