@@ -12,6 +12,5 @@ async def test_send_welcome_mails_the_new_user(app: App) -> None:
     services = build_services()
     handler = handlers.send_welcome(app, services)
     user = samples.send_welcome_input(name="Ada", email="a@x.io")
-    result = await handler.process(user, Context())
-    assert result is None
+    await handler.process(user, Context())  # returns None: publishes nothing
     assert services.mailer.outbox == [("a@x.io", "Welcome, Ada!")]
