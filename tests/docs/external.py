@@ -155,14 +155,20 @@ EXTERNAL.update(
             {"continue": "project"},
             _header_of("app/domains/user/handlers/create_user.py"),
         ),
-        ("generator.md", "def test_create_user_answers_user_create() -> None:"): Override(
-            # "A stub's test fails with NotImplementedError": the doc says so, the test checks it.
-            {"continue": "project", "raises": "NotImplementedError"},
-            "import asyncio\n\n"
-            "from khorsyio import App, Context\n\n"
-            "from app._generated import handlers, samples\n"
-            "from app._generated.services import build_services\n"
-            "from app.contracts.users import UserOut\n",
+        ("generator.md", "async def test_create_user_answers_user_create(app: App) -> None:"): (
+            Override(
+                # "A stub's test fails": the doc says so, the test checks it.
+                {"continue": "project", "raises": "HandlerError"},
+                "from khorsyio import App, HandlerError, Settings\n"
+                "from khorsyio.testing import run_handler\n\n"
+                "from app._generated import samples\n"
+                "from app._generated.registry import wire\n"
+                "from app.contracts.users import UserOut\n"
+                "from app.domains.user.handlers.create_user import CreateUser\n\n"
+                "app = App(settings=Settings())\n"
+                "wire(app)\n"
+                "await app.startup()\n",
+            )
         ),
     }
 )
