@@ -108,7 +108,7 @@ def test_the_template_is_in_step_with_the_generator() -> None:
 
 def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) -> None:
     """`make run` without make: migrate, then `python -m app` on 127.0.0.1."""
-    project = render(tmp_path / "svc")
+    project = render(tmp_path / "svc", project_name='Shop "API"', package_name="shop")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -137,6 +137,7 @@ def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) ->
         assert httpx.get(f"{base}/health").json() == {"status": "ok"}
         spec = httpx.get(f"{base}/openapi.json").json()
         assert {"/users", "/health"} <= set(spec["paths"])
+        assert spec["info"]["title"] == 'Shop "API"'  # the project's name, from .env
         created = httpx.post(f"{base}/users", json={"name": "Ada", "email": "ada@x.io"})
         assert created.status_code == 201
         assert created.json()["name"] == "Ada"
