@@ -62,6 +62,9 @@ def _output_contract(
     target = event or spec.emits
     if spec.output and (target is None or target == spec.emits):
         return project.contracts.get(spec.output), ""
+    declared = spec.routed().get(target or "")
+    if declared:  # also_emits gives the routed event its contract
+        return project.contracts.get(declared), ""
     for domain in project.spec.domains.values():
         for other in domain.handlers.values():
             if other.on == target and other.input in project.contracts:
@@ -162,14 +165,15 @@ def example_problems(project: Project) -> list[tuple[str, str]]:
 
 
 def contracts_of(project: Project, spec: HandlerSpec) -> str:
-    """What a handler's test depends on: its input, output and events, as one line."""
+    """What a handler's test depends on, as one line: its input and output contracts, and the
+    events it routes to (event names alone do not change what a test asserts)."""
     c = project.contracts
 
     def q(name: str | None) -> str:
         return f"{c[name].module}:{name}" if name and name in c else (name or "None")
 
-    events = " | ".join(([spec.emits] if spec.emits else []) + list(spec.also_emits))
-    return f"({q(spec.input)}) -> {q(spec.output)} [{spec.on} -> {events or '-'}]"
+    routes = ", ".join(spec.also_emits)
+    return f"({q(spec.input)}) -> {q(spec.output)}" + (f", routing to {routes}" if routes else "")
 
 
 def _compact(value: Any) -> str:
