@@ -232,15 +232,20 @@ def str_literal(text: str) -> str:
 
 def _cuts(pieces: list[str], width: int) -> list[int]:
     """Where to cut ``pieces`` into literals no wider than ``width``: after a space when the
-    part has one, else inside the word."""
+    part has one (and again before the piece that overflows, when what follows the space is
+    still too wide), else inside the word."""
     cuts: list[int] = []
-    used, space = 2, -1  # the quotes
+    start, used, space = 0, 2, -1  # 2: the quotes
     for k, piece in enumerate(pieces):
         w = display_width(piece)
-        if used + w > width and k > (cuts[-1] if cuts else 0):
-            cut = space + 1 if space >= 0 else k
+        if used + w > width and k > start:
+            cut = space + 1 if space >= start else k
+            if cut < k and 2 + sum(display_width(p) for p in pieces[cut:k]) + w > width:
+                cuts.append(cut)
+                cut = k
             cuts.append(cut)
-            used, space = 2 + sum(display_width(p) for p in pieces[cut:k]), -1
+            start, space = cut, -1
+            used = 2 + sum(display_width(p) for p in pieces[cut:k])
         used += w
         if piece == " ":
             space = k
