@@ -32,7 +32,7 @@ echo "== mypy --strict"; .venv/bin/mypy
 
 status=0
 echo "== pytest (Python 3.11)"
-.venv/bin/python -m pytest "$@" || status=$?
+.venv/bin/python -m pytest --durations=15 "$@" || status=$?
 echo "== pytest (Python 3.12)"
 .venv312/bin/python -m pytest -p no:cacheprovider -m "not once" "$@" || status=$?
 exit $status

@@ -171,6 +171,9 @@ class _Checker:
                 modules.setdefault(mod, hname)
                 self.contract(h.input, key + ".input", where)
                 self.contract(h.output, key + ".output", where)
+                if isinstance(h.also_emits, dict):
+                    for event, routed in h.also_emits.items():
+                        self.contract(routed, f"{key}.also_emits.{event}", where)
                 if h.output and not h.emits:
                     self.add(
                         "invalid_name",

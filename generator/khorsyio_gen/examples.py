@@ -166,13 +166,14 @@ def example_problems(project: Project) -> list[tuple[str, str]]:
 
 def contracts_of(project: Project, spec: HandlerSpec) -> str:
     """What a handler's test depends on, as one line: its input and output contracts, and the
-    events it routes to (event names alone do not change what a test asserts)."""
+    events it routes to with their contracts (event names alone do not change what a test
+    asserts, but a routed event's contract does)."""
     c = project.contracts
 
     def q(name: str | None) -> str:
         return f"{c[name].module}:{name}" if name and name in c else (name or "None")
 
-    routes = ", ".join(spec.also_emits)
+    routes = ", ".join(f"{e} {q(t)}" if t else e for e, t in spec.routed().items())
     return f"({q(spec.input)}) -> {q(spec.output)}" + (f", routing to {routes}" if routes else "")
 
 

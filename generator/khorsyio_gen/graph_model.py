@@ -21,15 +21,16 @@ def spec_nodes(project: Project) -> tuple[list[Node], dict[str, str]]:
 
     for dname, domain in spec.domains.items():
         for hname, h in domain.handlers.items():
-            emits = ([h.emits] if h.emits else []) + [e for e in h.also_emits if e != h.emits]
+            routed = {e: c for e, c in h.routed().items() if e != h.emits}
             nodes.append(
                 Node(
                     kind="handler",
                     name=hname,
                     consumes=h.on,
-                    produces=tuple(emits),
+                    produces=(*([h.emits] if h.emits else []), *routed),
                     input_type=cls(h.input),
                     output_type=cls(h.output),
+                    routed=tuple((e, cls(c)) for e, c in routed.items()),
                 )
             )
             keys[hname] = f"domains.{dname}.handlers.{hname}"

@@ -22,6 +22,8 @@ class HandlerPlan:
     input: Contract
     output: Contract | None
     deps: tuple[Provider, ...]
+    routed: tuple[tuple[str, Contract | None], ...] = ()
+    """Events ``process`` forwards to (``also_emits``), with their contract when declared."""
 
     @property
     def path(self) -> str:
@@ -34,6 +36,11 @@ class HandlerPlan:
     @property
     def test(self) -> str:
         return test_path(self.domain, self.name)
+
+    @property
+    def routes(self) -> bool:
+        """Whether ``process`` routes: returns ``ctx.forward(event, data)``."""
+        return bool(self.routed)
 
     @property
     def emits(self) -> tuple[str, ...]:
@@ -91,7 +98,7 @@ class Plan:
     def used_contracts(self) -> list[Contract]:
         seen: dict[str, Contract] = {}
         for h in self.handlers:
-            for c in (h.input, h.output):
+            for c in (h.input, h.output, *(rc for _, rc in h.routed)):
                 if c is not None:
                     seen.setdefault(c.name, c)
         for r in self.routes:
@@ -121,6 +128,11 @@ def build_plan(project: Project) -> Plan:
                     input=contracts[h.input],
                     output=contracts[h.output] if h.output else None,
                     deps=tuple(providers[d] for d in h.deps),
+                    routed=tuple(
+                        (e, contracts[c] if c else None)
+                        for e, c in h.routed().items()
+                        if e != h.emits
+                    ),
                 )
             )
         for i, r in enumerate(domain.routes):

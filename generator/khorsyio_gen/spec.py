@@ -155,7 +155,9 @@ class HandlerSpec(_Base):
     input: ClassName
     id: HandlerId = ""
     emits: EventName | None = None
-    also_emits: list[EventName] = []
+    also_emits: list[EventName] | dict[EventName, ClassName] = []
+    """Events ``process`` may forward to (conditional routing): a list, or a mapping of each
+    event to the contract it carries (checked along those edges, typed in the handler)."""
     output: ClassName | None = None
     deps: list[Identifier] = []
     timeout: Seconds | None = None
@@ -165,6 +167,11 @@ class HandlerSpec(_Base):
     retry: RetrySpec | None = None
     description: str = ""
     examples: dict[ExampleName, ExampleSpec] = {}
+
+    def routed(self) -> dict[str, str | None]:
+        """``also_emits`` as a mapping: each routed event and its contract (None: undeclared)."""
+        also = self.also_emits
+        return dict(also) if isinstance(also, dict) else dict.fromkeys(also)
 
 
 class RouteSpec(_Base):

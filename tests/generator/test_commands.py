@@ -252,8 +252,44 @@ def test_conditional_routing_handler(project: Path, cli) -> None:  # type: ignor
     assert "async def process(self, data: UserOut, ctx: Context) -> UserOut | Envelope:" in text
     assert "from khorsyio import Context, Envelope, Handler" in text
     words = " ".join(text.split())
-    assert "return ctx.forward(event, payload) to publish one of user.vip, user.plain." in words
+    assert "Routes: return ctx.forward(event, data) with one of (or return the output):" in words
+    assert "user.plain: no contract declared" in words
     assert 'publishes = "user.vip"\n    also_publishes = ("user.plain",)\n' in text
+
+
+def test_typed_conditional_routing(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """also_emits as a mapping types each routed edge: stub, docstring, test and check."""
+    edit(
+        project / "khorsyio.yaml",
+        "    routes:",
+        "      Route:\n        on: user.created\n        input: UserOut\n"
+        "        also_emits: {user.vip: UserOut, user.plain: UserIn}\n"
+        "      Vip:\n        on: user.vip\n        input: UserOut\n    routes:",
+    )
+    (project / "khorsyio.yaml").write_text(
+        (project / "khorsyio.yaml").read_text() + "terminal: [user.plain]\n"
+    )
+    assert cli(project, "check").code == 0
+    assert cli(project, "gen").code == 0
+    text = (project / "app/domains/user/handlers/route.py").read_text()
+    assert "class Route(Handler[UserOut, None]):" in text
+    assert 'also_publishes = {"user.vip": UserOut, "user.plain": UserIn}\n' in text
+    assert "async def process(self, data: UserOut, ctx: Context) -> Envelope | None:" in text
+    words = " ".join(text.split())
+    assert "user.vip: data is a ``UserOut`` user.plain: data is a ``UserIn``" in words
+    assert "Output: nothing" not in words
+    test = (project / "tests/user/test_route.py").read_text()
+    assert "assert isinstance(result, Envelope)" in test
+    assert "assert result.event_type in ('user.vip', 'user.plain')" in test.replace('"', "'")
+    assert (
+        'if result.event_type == "user.plain":\n        assert isinstance(result.payload, UserIn)'
+        in test
+    )
+    # a routed edge whose contract is not the consumer's input is an error, naming the path
+    edit(project / "khorsyio.yaml", "{user.vip: UserOut,", "{user.vip: UserIn,")
+    result = cli(project, "check")
+    assert result.code == 1
+    assert "Route publishes 'user.vip' as UserIn but Vip expects UserOut" in result.out + result.err
 
 
 def test_root_after_the_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

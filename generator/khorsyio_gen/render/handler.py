@@ -47,7 +47,7 @@ def stub_message(h: HandlerPlan) -> str:
 
 def _out_type(h: HandlerPlan) -> str:
     out = h.output.name if h.output else "None"
-    if len(h.emits) > 1:
+    if h.routes:
         return f"{out} | Envelope" if h.output else "Envelope | None"
     return out
 
@@ -56,9 +56,9 @@ def handler_imports(h: HandlerPlan) -> Imports:
     needed: Imports = {("khorsyio", "Context"), ("khorsyio", "Handler")}
     if h.spec.retry is not None:
         needed.add(("khorsyio", "RetryPolicy"))
-    if len(h.emits) > 1:
+    if h.routes:
         needed.add(("khorsyio", "Envelope"))
-    for c in (h.input, h.output):
+    for c in (h.input, h.output, *(rc for _, rc in h.routed)):
         if c is not None:
             needed.add((c.module, c.name))
     for d in h.deps:
@@ -106,15 +106,16 @@ def handler_docstring(plan: Plan, h: HandlerPlan) -> list[str]:
     lines += ["", *_contract_lines("Input", h.input)]
     if h.output is not None:
         lines += _contract_lines("Output", h.output)
-    else:
+    elif not h.routes:
         lines += _wrap("Output: nothing (return None).")
-    if len(h.emits) > 1:
-        lines += _wrap(
-            "Conditional routing: return ctx.forward(event, payload) to publish one of "
-            + ", ".join(h.emits)
-            + ".",
-            "",
-        )
+    if h.routes:
+        also = " (or return the output)" if h.output else " (or None to publish nothing)"
+        lines += _wrap(f"Routes: return ctx.forward(event, data) with one of{also}:")
+        for event, c in h.routed:
+            lines += _wrap(
+                f"{event}: data is a ``{c.name}``" if c else f"{event}: no contract declared",
+                "    ",
+            )
     if h.deps:
         lines += _wrap("Dependencies:")
         for d in h.deps:
@@ -152,10 +153,12 @@ def wiring_lines(h: HandlerPlan) -> list[str]:
     lines = [f"subscribes_to = {s.on!r}"]
     if s.emits:
         lines.append(f"publishes = {s.emits!r}")
-    also = [e for e in s.also_emits if e != s.emits]
-    if also:
-        items = ", ".join(repr(e) for e in also)
-        lines.append(f"also_publishes = ({items}{',' if len(also) == 1 else ''})")
+    if any(c for _, c in h.routed):  # each routed event with its contract
+        items = ", ".join(f"{e!r}: {c.name if c else 'None'}" for e, c in h.routed)
+        lines.append(f"also_publishes = {{{items}}}")
+    elif h.routed:
+        items = ", ".join(repr(e) for e, _ in h.routed)
+        lines.append(f"also_publishes = ({items}{',' if len(h.routed) == 1 else ''})")
     if s.timeout is not None:
         lines.append(f"timeout = {float(s.timeout)!r}")
     if s.execution_mode != "main":

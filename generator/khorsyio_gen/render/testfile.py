@@ -32,13 +32,13 @@ def _hint(h: HandlerPlan) -> str:
 def _stub_test(h: HandlerPlan, imports: Imports) -> str:
     imports.update({("app._generated", "samples"), ("khorsyio", "HandlerError")})
     name = f"test_{snake(h.name)}_answers_{h.spec.on.replace('.', '_')}"
-    if h.output is not None and len(h.emits) <= 1:
+    if h.routes:
+        return _stub_routing_test(h, imports, name)
+    if h.output is not None:
         imports.add((h.output.module, h.output.name))
         check = f"isinstance(result, {h.output.name})"
-    elif h.output is None and len(h.emits) <= 1:
-        check = "result is None"
     else:
-        check = "result is not None"
+        check = "result is None"
     return (
         f"async def {name}(app: App) -> None:\n"
         f'    """{h.name} answers a sample input: fails while its process is a stub.\n\n'
@@ -53,6 +53,48 @@ def _stub_test(h: HandlerPlan, imports: Imports) -> str:
         "        return\n"
         f"    assert {check}, {_hint(h)}\n"
     )
+
+
+def _stub_routing_test(h: HandlerPlan, imports: Imports, name: str) -> str:
+    """A routing handler's stub test: it forwards to one of its events, with its contract."""
+    imports.add(("khorsyio", "Envelope"))
+    events = tuple(e for e, _ in h.routed)
+    typed = [(e, c) for e, c in h.routed if c is not None]
+    for _, c in typed:
+        imports.add((c.module, c.name))
+    lines = [
+        f"async def {name}(app: App) -> None:\n",
+        f'    """{h.name} answers a sample input: fails while its process is a stub.\n\n',
+        "    It routes: a sample must come back as ctx.forward(event, data) to one of its\n",
+        "    events, with that event's contract.\n",
+        f"    Write examples under {h.key}.examples in khorsyio.yaml.\n",
+        '    """\n',
+        "    try:\n",
+        f"        result = await run_handler(app, {h.name}, samples.{snake(h.name)}_input())\n",
+        "    except HandlerError as e:\n",
+        "        if e.dead_letter:  # the stub's NotImplementedError, a crash, a timeout\n",
+        "            raise\n",
+        "        return\n",
+    ]
+    if h.output is not None:
+        imports.add((h.output.module, h.output.name))
+        lines += [
+            f"    if isinstance(result, {h.output.name}):\n",
+            f"        return  # published as {h.spec.emits}\n",
+        ]
+    lines += [
+        f"    assert isinstance(result, Envelope), {_hint(h)}\n",
+        f"    assert result.event_type in {events!r}\n",
+    ]
+    if len({c.name for _, c in typed}) == 1 and len(typed) == len(events):
+        lines.append(f"    assert isinstance(result.payload, {typed[0][1].name})\n")
+    else:
+        for e, c in typed:
+            lines += [
+                f"    if result.event_type == {e!r}:\n",
+                f"        assert isinstance(result.payload, {c.name})\n",
+            ]
+    return "".join(lines)
 
 
 def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]) -> str:

@@ -29,7 +29,7 @@ class ClassifyUser(Handler[User, None]):
     """
 
     subscribes_to = "user.created"
-    also_publishes = ("user.vip", "user.regular")
+    also_publishes = {"user.vip": User, "user.regular": User}
 
     async def process(self, data: User, ctx: Context) -> Envelope | None:
         return ctx.forward("user.vip" if data.vip else "user.regular", data)
