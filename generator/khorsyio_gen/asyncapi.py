@@ -82,6 +82,9 @@ def to_asyncapi(
         event_type.setdefault(h.spec.on, h.input.cls)
         if h.output is not None and h.spec.emits:
             event_type.setdefault(h.spec.emits, h.output.cls)
+        for ev, routed in h.routed:  # also_emits with contracts
+            if routed is not None:
+                event_type.setdefault(ev, routed.cls)
     for r in plan.routes:
         if r.body is not None:
             event_type.setdefault(r.spec.event, r.body.cls)

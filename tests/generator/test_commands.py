@@ -257,7 +257,7 @@ def test_conditional_routing_handler(project: Path, cli) -> None:  # type: ignor
     assert 'publishes = "user.vip"\n    also_publishes = ("user.plain",)\n' in text
 
 
-def test_typed_conditional_routing(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_typed_conditional_routing(project: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """also_emits as a mapping types each routed edge: stub, docstring, test and check."""
     edit(
         project / "khorsyio.yaml",
@@ -285,6 +285,11 @@ def test_typed_conditional_routing(project: Path, cli) -> None:  # type: ignore[
         'if result.event_type == "user.plain":\n        assert isinstance(result.payload, UserIn)'
         in test
     )
+    out = tmp_path / "events.json"
+    assert cli(project, "graph", "--format", "asyncapi", "-o", str(out)).code == 0
+    channels = json.loads(out.read_text())["channels"]
+    plain = next(c for c in channels.values() if c["address"] == "user.plain")
+    assert list(plain["messages"]) == ["UserIn"]  # a terminal event: its contract from also_emits
     # a routed edge whose contract is not the consumer's input is an error, naming the path
     edit(project / "khorsyio.yaml", "{user.vip: UserOut,", "{user.vip: UserIn,")
     result = cli(project, "check")
