@@ -161,6 +161,7 @@ def _files(n: int) -> str:
 
 def _gen(args: argparse.Namespace) -> int:
     from khorsyio_gen.check import errors
+    from khorsyio_gen.cst.source import read_source
     from khorsyio_gen.gen import apply, generate
 
     root: Path = args.root
@@ -209,8 +210,8 @@ def _gen(args: argparse.Namespace) -> int:
             if args.dry_run:
                 print(("delete " if rel not in out.writes else "write ") + rel)
                 continue
-            path = out.root / rel
-            old = path.read_text(encoding="utf-8") if path.is_file() else ""
+            source = read_source(out.root, rel)  # its own encoding and line endings
+            old = source.text if source is not None else ""
             new = out.writes.get(rel, "")
             sys.stdout.writelines(
                 difflib.unified_diff(

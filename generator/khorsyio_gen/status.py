@@ -8,6 +8,7 @@ import libcst as cst
 import msgspec
 
 from khorsyio_gen.cst.merge import find_class, is_stub
+from khorsyio_gen.cst.source import SourceError, read_source
 from khorsyio_gen.gen import generate
 from khorsyio_gen.testsync import STALE_TEST
 
@@ -62,7 +63,11 @@ def project_status(root: Path) -> Status:
             st.missing_modules.append(f"{h.name}: {h.path}")
         else:
             try:
-                module = cst.parse_module(path.read_text(encoding="utf-8"))
+                source = read_source(root, h.path)
+                assert source is not None
+                module = cst.parse_module(source.text)
+            except SourceError as e:
+                st.unparsable.append(f"{h.name}: {e}")
             except cst.ParserSyntaxError:
                 st.unparsable.append(f"{h.name}: {h.path}")
             else:

@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 
 from khorsyio_gen.check import STRUCTURAL, check_project, errors
+from khorsyio_gen.cst.source import read_source
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.examples import describe, resolve_examples
 from khorsyio_gen.gen import load
@@ -33,12 +34,8 @@ def task_card(root: Path, name: str) -> str:
     if h is None:
         known = ", ".join(sorted(x.name for x in plan.handlers)) or "none"
         raise GenError(f"no handler {name!r} in khorsyio.yaml (handlers: {known})")
-    module = root / h.path
-    code = (
-        module.read_text(encoding="utf-8")
-        if module.is_file()
-        else "(not generated yet: run khorsyio gen)"
-    )
+    source = read_source(root, h.path)  # its own encoding and line endings
+    code = source.text if source is not None else "(not generated yet: run khorsyio gen)"
     test = root / h.test
     test_code = test.read_text(encoding="utf-8") if test.is_file() else "(no test file)"
     out = [f"# Task: implement {h.name}.process", ""]

@@ -148,8 +148,14 @@ def test_latin1_module_with_a_coding_line_stays_latin1(project: Path, cli) -> No
         "        deps: [mailer]\n",
         "        deps: [mailer]\n        timeout: 3\n",
     )
+    diff = cli(project, "gen", "--diff")  # every command reads it in its own encoding
+    assert diff.code == 0, diff.err
+    assert "+    timeout = 3.0" in diff.out
+    assert "-# -*- coding" not in diff.out
     r = cli(project, "gen")
     assert r.code == 0, r.err
+    assert "déjà" in cli(project, "task", "SendWelcome").out
+    assert "does not parse" not in cli(project, "status").out
     data = path.read_bytes()
     assert 'print("déjà")'.encode("latin-1") in data
     assert b"    timeout = 3.0\n" in data
