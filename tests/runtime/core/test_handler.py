@@ -77,7 +77,10 @@ def test_a_non_struct_input_type_is_refused() -> None:
     [
         ({"subscribes_to": ""}, "subscribes_to must be a non-empty event name"),
         ({"execution_mode": "thread"}, "execution_mode must be 'main' or 'process'"),
-        ({"timeout": 0}, "timeout must be a positive number"),
+        ({"timeout": 0}, "timeout must be a positive, finite number"),
+        ({"timeout": float("inf")}, "timeout must be a positive, finite number"),
+        ({"timeout": float("nan")}, "timeout must be a positive, finite number"),
+        ({"timeout": "5"}, "timeout must be a positive, finite number"),
         ({"concurrency": 0}, "concurrency must be a positive integer"),
         ({"retry": 3}, "retry must be a khorsyio.RetryPolicy"),
     ],
