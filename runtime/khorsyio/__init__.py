@@ -37,7 +37,15 @@ if TYPE_CHECKING:
     from khorsyio.events import Context, Envelope, Error
     from khorsyio.graph import GraphProblem, Node, check_graph
     from khorsyio.handler import Handler
-    from khorsyio.http import BusRoute, CorsConfig, Request, Response, Route, Router
+    from khorsyio.http import (
+        BusRoute,
+        CorsConfig,
+        Request,
+        Response,
+        Route,
+        RouteExample,
+        Router,
+    )
     from khorsyio.retry import RetryPolicy
     from khorsyio.settings import Settings
     from khorsyio.ws import (
@@ -84,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "Response": "khorsyio.http",
     "RetryPolicy": "khorsyio.retry",
     "Route": "khorsyio.http",
+    "RouteExample": "khorsyio.http",
     "Router": "khorsyio.http",
     "Settings": "khorsyio.settings",
     "SettingsError": "khorsyio.errors",
@@ -129,6 +138,7 @@ __all__ = [
     "Response",
     "RetryPolicy",
     "Route",
+    "RouteExample",
     "Router",
     "Settings",
     "SettingsError",

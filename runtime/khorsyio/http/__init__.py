@@ -5,6 +5,7 @@ from __future__ import annotations
 from khorsyio.http.asgi import HttpApp
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.errors import BadRequest, PayloadTooLarge, RequestValidationError
+from khorsyio.http.examples import RouteExample
 from khorsyio.http.openapi import build_openapi
 from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response
@@ -26,6 +27,7 @@ __all__ = [
     "RequestValidationError",
     "Response",
     "Route",
+    "RouteExample",
     "Router",
     "build_openapi",
 ]

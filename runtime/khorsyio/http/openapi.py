@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.http.examples import split_request
 from khorsyio.http.routes import BODY_METHODS, BaseRoute, BusRoute
 
 __all__ = ["build_openapi", "docs_html"]
@@ -136,6 +137,8 @@ def build_openapi(
             responses.setdefault("403", _error_response(403, err_ref))
         if typed:
             responses.setdefault("500", _error_response(500, err_ref))
+        if isinstance(r, BusRoute):
+            _add_examples(r, op, responses)
         op["responses"] = responses
         paths.setdefault(template, {})[r.method.lower()] = op
 
@@ -203,6 +206,32 @@ def _request_body(
     if required:
         schema["required"] = required
     return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+
+def _add_examples(r: BusRoute, op: dict[str, Any], responses: dict[str, Any]) -> None:
+    """The route's examples as named examples of its parameters, body and responses.
+
+    The fields the path fills are examples of the path parameters, not of the body; a
+    GET/DELETE route shows the rest as examples of its query parameters.
+    """
+    params = {p["name"]: p for p in op.get("parameters", ())}
+    body = op.get("requestBody", {}).get("content", {}).get("application/json")
+    for ex in r.resolved_examples():
+        if ex.request is not None:
+            bound, rest = split_request(ex.request, r.path_fields)
+            in_params = bound if body is not None else ex.request
+            for key, value in in_params.items():
+                if key in params:
+                    params[key].setdefault("examples", {})[ex.name] = ex.example(value)
+            if body is not None:
+                body.setdefault("examples", {})[ex.name] = ex.example(rest)
+        if ex.status is None:
+            continue
+        if ex.is_error and ex.status == r.status:
+            continue  # that status is the success response's
+        media = responses.get(str(ex.status), {}).get("content", {}).get("application/json")
+        if media is not None:
+            media.setdefault("examples", {})[ex.name] = ex.example(ex.answer)
 
 
 def docs_html(openapi_url: str, title: str) -> str:

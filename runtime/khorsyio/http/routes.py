@@ -14,6 +14,12 @@ from khorsyio.domain import qualify
 from khorsyio.errors import RegistrationError
 from khorsyio.graph import Node
 from khorsyio.http.errors import BadRequest
+from khorsyio.http.examples import (
+    SAFE_MESSAGES,
+    ResolvedExample,
+    RouteExample,
+    resolve_route_examples,
+)
 from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
 from khorsyio.http.response import Response, Send
 
@@ -240,7 +246,7 @@ DEFAULT_BUS_ERRORS: Mapping[str, int] = {
     "shutdown": 503,
 }
 
-_SAFE = {504: "the request timed out", 503: "the service is shutting down"}
+_SAFE = SAFE_MESSAGES
 
 
 def _client_status(details: Mapping[str, Any]) -> int:
@@ -257,10 +263,13 @@ class BusRoute(BaseRoute):
     response_type=reply)`` runs the chain; the reply payload is answered with ``status``.
     An error envelope's ``code`` maps through ``errors`` (then validation→422,
     not_found→404, timeout→504, shutdown→503); a ``ClientError`` raised by a handler keeps
-    its own 4xx status; anything else is a 500 with a safe message::
+    its own 4xx status; anything else is a 500 with a safe message. ``examples``
+    (:class:`RouteExample`) are shown in the OpenAPI document, checked against the
+    contracts here::
 
         BusRoute("POST", "/users", event="user.create", reply="user.created",
-                 body=UserIn, response=UserOut, status=201, errors={"exists": 409})
+                 body=UserIn, response=UserOut, status=201, errors={"exists": 409},
+                 examples=[RouteExample("ada", request={"name": "ada"}, error="exists")])
     """
 
     kind = "bus"
@@ -277,6 +286,7 @@ class BusRoute(BaseRoute):
         status: int = 200,
         errors: Mapping[str, int] | None = None,
         timeout: float | None = None,
+        examples: Sequence[RouteExample] = (),
         summary: str = "",
         description: str = "",
         tags: Sequence[str] = (),
@@ -317,6 +327,15 @@ class BusRoute(BaseRoute):
             )
         self.timeout = timeout
         self._error_status = {**DEFAULT_BUS_ERRORS, **self.errors}
+        self._examples = resolve_route_examples(
+            examples,
+            label=self.label,
+            body=self.body,
+            response=self.response,
+            status=self.status,
+            error_statuses=self._error_status,
+        )
+        self.examples: tuple[RouteExample, ...] = tuple(examples)
 
     def in_namespace(self, namespace: str) -> BusRoute:
         """This route with ``event``/``reply`` qualified as a domain's handler events."""
@@ -328,6 +347,10 @@ class BusRoute(BaseRoute):
 
     def error_statuses(self) -> dict[str, int]:
         return dict(self._error_status)
+
+    def resolved_examples(self) -> tuple[ResolvedExample, ...]:
+        """The ``examples``, checked, as JSON values (what the OpenAPI document shows)."""
+        return self._examples
 
     async def invoke(self, req: Request, send: Send) -> None:
         app = req.app
