@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 import msgspec
 
-from khorsyio_gen.cst.merge import find_class, is_stub
+from khorsyio_gen.cst.merge import find_class, find_method, is_stub
 from khorsyio_gen.cst.source import SourceError, read_source
 from khorsyio_gen.gen import generate
 from khorsyio_gen.testsync import STALE_TEST
@@ -74,14 +74,7 @@ def project_status(root: Path) -> Status:
                 cls = find_class(module, [h.name])
                 proc = None
                 if cls is not None and isinstance(cls.body, cst.IndentedBlock):
-                    proc = next(
-                        (
-                            s
-                            for s in cls.body.body
-                            if isinstance(s, cst.FunctionDef) and s.name.value == "process"
-                        ),
-                        None,
-                    )
+                    proc = find_method(cls.body.body, "process")
                 if is_stub(proc):
                     st.stubs.append(f"{h.name}: {h.path} (khorsyio task {h.name})")
         if not (root / h.test).is_file():

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from khorsyio_gen.cst.stmts import has_comment, remove_stmt
+from khorsyio_gen.cst.stmts import docstring, has_comment, remove_stmt
 
 __all__ = ["add_imports", "imported", "remove_unused", "used_names"]
 
@@ -149,18 +149,9 @@ def add_imports(module: cst.Module, missing: Iterable[tuple[str, str]]) -> cst.M
             for m, ns in sorted(by_module.items())
         ]
         if last < 0:  # no import at all: after a module docstring, if any
-            last = 0 if body and _is_docstring(body[0]) else -1
+            last = 0 if body and docstring(body[0]) is not None else -1
         body[last + 1 : last + 1] = new
     return module.with_changes(body=body)
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def _sort_key(name: str) -> tuple[int, str]:

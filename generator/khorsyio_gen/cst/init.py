@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from khorsyio_gen.cst.guard import MergeConflict
-from khorsyio_gen.cst.stmts import EMPTY, Owned, carried_lines, has_comment, remove_stmt
+from khorsyio_gen.cst.stmts import (
+    EMPTY,
+    Owned,
+    carried_lines,
+    docstring,
+    has_comment,
+    remove_stmt,
+)
 
 __all__ = ["InitMerge", "dep_assign", "merge_init"]
 
@@ -46,15 +53,6 @@ def dep_assign(stmt: cst.BaseStatement, names: Sequence[str] | set[str]) -> str 
 
 def _ann(p: cst.Param) -> str:
     return EMPTY.code_for_node(p.annotation.annotation) if p.annotation else ""
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def merge_init(
@@ -141,7 +139,7 @@ def merge_init(
         elif first_gone is not None:
             at_stmt = first_gone
         else:
-            at_stmt = 1 if body and _is_docstring(body[0]) else 0
+            at_stmt = 1 if body and docstring(body[0]) is not None else 0
         body[at_stmt:at_stmt] = assigns
     has_mine = bool(mine) or bool(user.decorators) or bool(body)
     if not gen_params and not has_mine:  # only gen's lines were left: the method goes

@@ -25,6 +25,7 @@ from khorsyio_gen.cst.stmts import (
     EMPTY,
     Owned,
     Spans,
+    docstring,
     has_comment,
     prepend,
     remove_stmt,
@@ -41,6 +42,7 @@ __all__ = [
     "body_code",
     "code_hash",
     "find_class",
+    "find_method",
     "merge_handler",
     "parse",
 ]
@@ -114,18 +116,7 @@ def attr_name(stmt: cst.BaseStatement) -> str | None:
     return None
 
 
-def _docstring(stmt: cst.BaseStatement) -> str | None:
-    if (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    ):
-        return EMPTY.code_for_node(stmt.body[0])
-    return None
-
-
-def _func(body: Sequence[cst.BaseStatement], name: str) -> cst.FunctionDef | None:
+def find_method(body: Sequence[cst.BaseStatement], name: str) -> cst.FunctionDef | None:
     for s in body:
         if isinstance(s, cst.FunctionDef) and s.name.value == name:
             return s
@@ -140,7 +131,7 @@ def is_stub(fn: cst.FunctionDef | None) -> bool:
     """``process`` whose body is (a docstring and) ``raise NotImplementedError(...)``."""
     if fn is None or not isinstance(fn.body, cst.IndentedBlock):
         return False
-    stmts = [s for s in fn.body.body if _docstring(s) is None]
+    stmts = [s for s in fn.body.body if docstring(s) is None]
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine):
         return False
     node = stmts[0].body[0]
@@ -206,7 +197,7 @@ def _wiring(
     written: list[str] = []
     footer: list[cst.EmptyLine] = []
     seen: set[str] = set()
-    last = 0 if body and _docstring(body[0]) is not None else -1
+    last = 0 if body and docstring(body[0]) is not None else -1
     i = 0
     while i < len(body):
         stmt = body[i]
@@ -276,8 +267,8 @@ def merge_handler(
     owned.header(cls)
     ideal_body = ideal.body.body
     body = list(cls.body.body)
-    if body and (doc := _docstring(body[0])) is not None:
-        ideal_doc = _docstring(ideal_body[0])
+    if body and (doc := docstring(body[0])) is not None:
+        ideal_doc = docstring(ideal_body[0])
         if prev.doc is not None and ideal_doc is not None and code_hash(doc) == prev.doc:
             assert isinstance(body[0], cst.SimpleStatementLine)
             new_doc = ideal_body[0]
@@ -286,7 +277,7 @@ def merge_handler(
             body[0] = body[0].with_changes(body=new_doc.body)
     body, attrs, footer = _wiring(path, body, ideal_body, prev, owned)
     # __init__
-    user_init, ideal_init = _func(body, "__init__"), _func(ideal_body, "__init__")
+    user_init, ideal_init = find_method(body, "__init__"), find_method(ideal_body, "__init__")
     old_deps = prev.deps
     if old_deps is None and not prev.adopt and user_init is not None:  # an older manifest
         old_deps = [p.name.value for p in user_init.params.params[1:] if p.default is None]
@@ -302,11 +293,11 @@ def merge_handler(
         else:
             body[i] = init.fn
     elif init.fn is not None:
-        proc = _func(body, "process")
+        proc = find_method(body, "process")
         at = body.index(proc) if proc is not None else len(body)
         body.insert(at, init.fn)
     # process
-    user_proc, ideal_proc = _func(body, "process"), _func(ideal_body, "process")
+    user_proc, ideal_proc = find_method(body, "process"), find_method(ideal_body, "process")
     assert ideal_proc is not None
     if user_proc is None:
         body.append(ideal_proc)
@@ -334,7 +325,7 @@ def merge_handler(
         ours |= needed & before
     return MergeResult(
         module.code,
-        is_stub(_func(body, "process")),
+        is_stub(find_method(body, "process")),
         owned,
         attrs,
         init.deps,

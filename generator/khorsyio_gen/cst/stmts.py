@@ -18,6 +18,7 @@ __all__ = [
     "Spans",
     "carried_lines",
     "comments",
+    "docstring",
     "has_comment",
     "prepend",
     "remove_stmt",
@@ -25,6 +26,18 @@ __all__ = [
 ]
 
 EMPTY = cst.Module([])
+
+
+def docstring(stmt: cst.BaseStatement) -> str | None:
+    """The code of ``stmt`` when it is a docstring (a lone string expression), else None."""
+    if (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    ):
+        return EMPTY.code_for_node(stmt.body[0])
+    return None
 
 
 def comments(code: str) -> Counter[str]:
