@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from khorsyio_gen.errors import GenError
 
-__all__ = ["RUFF_CONFIG", "format_texts", "ruff_bin"]
+__all__ = ["RUFF_CONFIG", "format_if_clean", "format_texts", "ruff_bin"]
 
 RUFF_CONFIG = Path(__file__).with_name("ruff.toml")
 
@@ -40,3 +41,17 @@ def format_texts(texts: dict[str, str]) -> dict[str, str]:
         return {
             name: (root / f"f{i}.py").read_text(encoding="utf-8") for i, name in enumerate(texts)
         }
+
+
+def format_if_clean(pairs: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """For each ``(before, after)`` of a person's file: ``after`` formatted when ``before``
+    was ruff-clean (ruff leaves clean code unchanged), else ``after`` as it is, so that gen
+    formats nothing of the person's that was not clean; keys are relative paths."""
+    changed = {rel: pair for rel, pair in pairs.items() if pair[0] != pair[1]}
+    texts = {f"o/{rel}": before for rel, (before, _) in changed.items()}
+    texts.update({f"m/{rel}": after for rel, (_, after) in changed.items()})
+    done = format_texts(texts)
+    return {
+        rel: done[f"m/{rel}"] if rel in changed and done[f"o/{rel}"] == before else after
+        for rel, (before, after) in pairs.items()
+    }

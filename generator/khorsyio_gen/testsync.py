@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Protocol
 
 import libcst as cst
 
@@ -19,8 +18,9 @@ from khorsyio_gen.contracts import Project
 from khorsyio_gen.cst.imports import add_imports, imported
 from khorsyio_gen.cst.merge import code_hash
 from khorsyio_gen.examples import Example, contracts_of
-from khorsyio_gen.fmt import format_texts
+from khorsyio_gen.fmt import format_if_clean
 from khorsyio_gen.manifest import HandlerEntry
+from khorsyio_gen.phases.outcome import Outcome
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.testfile import example_tests
 
@@ -28,11 +28,6 @@ __all__ = ["STALE_TEST", "follow_test"]
 
 STALE_TEST = "no longer matches its handler"
 """In the note gen writes (``khorsyio status`` lists those notes)."""
-
-
-class _Out(Protocol):
-    writes: dict[str, str]
-    notes: list[str]
 
 
 def _defined(text: str) -> set[str] | None:
@@ -79,8 +74,7 @@ def _append(text: str, fns: list[str], imports: set[tuple[str, str]], plain: set
     module = add_imports(module, imports - imported(module))
     module = _plain_imports(module, plain)
     code = module.code.rstrip("\n") + "\n\n\n" + "\n\n".join(fns)
-    done = format_texts({"o": text, "m": code})
-    return done["m"] if done["o"] == text else code  # format only what was ruff-clean
+    return format_if_clean({"test": (text, code)})["test"]  # only what was ruff-clean
 
 
 def follow_test(
@@ -90,7 +84,7 @@ def follow_test(
     examples: list[Example],
     old: HandlerEntry | None,
     new: HandlerEntry,
-    out: _Out,
+    out: Outcome,
 ) -> None:
     """Add the tests of new examples to ``h``'s test and fill the test fields of ``new``."""
     current = contracts_of(project, h.spec)

@@ -164,7 +164,7 @@ def test_interrupted_write_leaves_no_half_file(  # type: ignore[no-untyped-def]
     def boom(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gen_module.os, "replace", boom)
+    monkeypatch.setattr("os.replace", boom)
     with pytest.raises(KeyboardInterrupt):
         gen_module.apply(gen_module.generate(project))
     monkeypatch.undo()

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from khorsyio_gen import gen
+from khorsyio_gen import fmt, gen
 from khorsyio_gen.cli import main
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.manifest import read_manifest
@@ -205,7 +205,8 @@ def test_person_lines_anywhere_survive_any_graph_change(
     ops: list[tuple[str, int]],
 ) -> None:
     # no ruff per example: the texts stay as rendered, as for a module that is not ruff-clean
-    monkeypatch.setattr(gen, "format_texts", dict)
+    monkeypatch.setattr(gen, "format_texts", dict)  # the fresh renderings
+    monkeypatch.setattr(fmt, "format_texts", dict)  # the merged modules
     root = tmp_path_factory.mktemp("p") / "proj"
     shutil.copytree(generated, root)
     path = _module(root)
