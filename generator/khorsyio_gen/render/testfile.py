@@ -15,6 +15,7 @@ from khorsyio_gen.examples import Example
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.imports import Imports, render_imports
+from khorsyio_gen.render.text import json_literal, str_expr, str_literal, wrap
 
 __all__ = ["example_tests", "render_test"]
 
@@ -97,6 +98,14 @@ def _stub_routing_test(h: HandlerPlan, imports: Imports, name: str) -> str:
     return "".join(lines)
 
 
+def _docstring(text: str) -> list[str]:
+    """A function's docstring of free text (a description): escaped, wrapped in 100 columns."""
+    parts = [p[4:] for p in wrap(text, 94, "    ", "")]
+    if len(parts) == 1:
+        return [f'    """{parts[0]}"""\n']
+    return [f'    """{parts[0]}\n', *(f"    {p}\n" for p in parts[1:]), '    """\n']
+
+
 def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]) -> str:
     plain.add("msgspec")
     imports.add((h.input.module, h.input.name))
@@ -105,8 +114,8 @@ def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]
     )
     lines = [
         f"async def {ex.fn}(app: App) -> None:\n",
-        f'    """{doc}."""\n',
-        f"    data = msgspec.convert({ex.input!r}, {h.input.name})\n",
+        *_docstring(doc + "."),
+        f"    data = msgspec.convert({json_literal(ex.input)}, {h.input.name})\n",
     ]
     call = f"await run_handler(app, {h.name}, data)"
     if ex.error_code is not None:
@@ -115,10 +124,10 @@ def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]
         lines += [
             "    with pytest.raises(HandlerError) as info:\n",
             f"        {call}\n",
-            f"    assert info.value.code == {ex.error_code!r}, info.value.message\n",
+            f"    assert info.value.code == {str_literal(ex.error_code)}, info.value.message\n",
         ]
         if ex.error_message is not None:
-            lines.append(f"    assert info.value.message == {ex.error_message!r}\n")
+            lines.append(f"    assert info.value.message == {str_expr(ex.error_message)}\n")
         return "".join(lines)
     lines.append(f"    result = {call}\n")
     if ex.output is None or ex.output_contract is None:
@@ -126,7 +135,7 @@ def _example_test(h: HandlerPlan, ex: Example, imports: Imports, plain: set[str]
         return "".join(lines)
     c = ex.output_contract
     imports.add((c.module, c.name))
-    expected = f"msgspec.convert({ex.output!r}, {c.name})"
+    expected = f"msgspec.convert({json_literal(ex.output)}, {c.name})"
     event = ex.event or h.spec.emits
     if not h.spec.also_emits:
         lines.append(f"    assert result == {expected}\n")

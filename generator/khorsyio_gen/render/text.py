@@ -13,12 +13,22 @@ line of its own (ruff's E501 ignores such lines).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import unicodedata
+from typing import Any
 
 from khorsyio_gen.render.confusables import CONFUSABLES
 
-__all__ = ["display_width", "doc_lines", "escape", "str_expr", "str_literal", "wrap"]
+__all__ = [
+    "display_width",
+    "doc_lines",
+    "escape",
+    "json_literal",
+    "str_expr",
+    "str_literal",
+    "wrap",
+]
 
 _ALWAYS = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})  # and confusable non-letters
 _SHORT = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -294,3 +304,20 @@ def str_expr(text: str, width: int = 70) -> str:
     bounds = [0, *cuts, len(pieces)]
     parts = ['"' + "".join(pieces[a:b]) + '"' for a, b in itertools.pairwise(bounds)]
     return "(" + " ".join(parts) + ")"
+
+
+def json_literal(value: Any) -> str:
+    """A JSON value (dicts, lists, text, numbers, booleans, None) as a Python literal that
+    ruff accepts: every text through :func:`str_expr` (escaped, cut when long)."""
+    if isinstance(value, str):
+        return str_expr(value)
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f'float("{value!r}")'
+    if isinstance(value, dict):
+        items = ", ".join(f"{json_literal(k)}: {json_literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(json_literal(v) for v in value) + "]"
+    raise TypeError(f"not a JSON value: {value!r}")
