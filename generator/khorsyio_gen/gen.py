@@ -23,9 +23,10 @@ from khorsyio_gen.phases.finish import finish
 from khorsyio_gen.phases.handlers import finish_merged, merge_handlers
 from khorsyio_gen.phases.orphans import keep_orphans
 from khorsyio_gen.phases.outcome import Outcome
-from khorsyio_gen.phases.tests import plan_test
+from khorsyio_gen.phases.tests import plan_conftest, plan_test
 from khorsyio_gen.phases.write import apply, atomic_write
 from khorsyio_gen.plan import Plan, build_plan
+from khorsyio_gen.render.conftest import CONFTEST, render_conftest
 from khorsyio_gen.render.handler import render_handler
 from khorsyio_gen.render.samples import render_samples
 from khorsyio_gen.render.testfile import render_test
@@ -93,7 +94,7 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
     new = Manifest()
 
     owned = _owned(plan)
-    batch = dict(owned)
+    batch = {**owned, f"ideal/{CONFTEST}": render_conftest()}
     examples = {h.id: resolve_examples(project, h.name, h.spec) for h in plan.handlers}
     for h in plan.handlers:
         batch[f"ideal/{h.path}"] = render_handler(plan, h)
@@ -109,6 +110,7 @@ def generate(root: Path, *, prune: bool = False) -> Outcome:
         follow_test(
             root, project, h, examples[h.id], old.handlers.get(h.id), new.handlers[h.id], out
         )
+    plan_conftest(formatted[f"ideal/{CONFTEST}"], old, new, out)
     conflicts += finish_merged(merged, out)
     if conflicts:
         raise MergeConflict(

@@ -48,6 +48,10 @@ class Manifest(msgspec.Struct, kw_only=True):
     version: int = 1
     files: list[str] = []
     handlers: dict[str, HandlerEntry] = {}
+    created: dict[str, str] = {}
+    """Files other than a handler's that gen created and the person owns since (path -> hash
+    of what gen wrote): never rewritten, and not written again once deleted. Left out of the
+    file while empty."""
 
 
 def read_manifest(root: Path) -> Manifest:
@@ -63,4 +67,8 @@ def read_manifest(root: Path) -> Manifest:
 def dump_manifest(m: Manifest) -> str:
     data = msgspec.to_builtins(m)
     data["handlers"] = dict(sorted(data["handlers"].items()))
+    if data["created"]:
+        data["created"] = dict(sorted(data["created"].items()))
+    else:  # manifests of projects where gen created no such file stay as they were
+        del data["created"]
     return msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n"

@@ -1,17 +1,20 @@
-"""The test files gen creates: each new handler's test, and a test moved with its handler."""
+"""The test files gen creates: each new handler's test, a test moved with its handler, and
+``tests/conftest.py`` (the ``app`` fixture) in a project that has none."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from khorsyio_gen.cst.merge import code_hash
 from khorsyio_gen.cst.rename import rename_in_test
-from khorsyio_gen.manifest import HandlerEntry
+from khorsyio_gen.manifest import HandlerEntry, Manifest
 from khorsyio_gen.names import snake
 from khorsyio_gen.phases.current import text_or_none
 from khorsyio_gen.phases.outcome import Outcome
 from khorsyio_gen.plan import HandlerPlan
+from khorsyio_gen.render.conftest import CONFTEST
 
-__all__ = ["plan_test"]
+__all__ = ["plan_conftest", "plan_test"]
 
 
 def plan_test(
@@ -37,3 +40,13 @@ def plan_test(
         )
         out.deletes.append(entry.test)
         out.notes.append(f"moved {entry.test} -> {h.test}")
+
+
+def plan_conftest(fresh: str, old: Manifest, new: Manifest, out: Outcome) -> None:
+    """Write ``fresh`` as ``tests/conftest.py`` when the project has none and gen did not
+    create one before (a conftest the person deleted stays deleted); record it in ``new``."""
+    if CONFTEST in old.created:
+        new.created[CONFTEST] = old.created[CONFTEST]
+    elif not (out.root / CONFTEST).exists():
+        out.writes[CONFTEST] = fresh
+        new.created[CONFTEST] = code_hash(fresh)
