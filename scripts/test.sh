@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, format check, strict type check, then pytest on Python 3.11
-# and 3.12. Installs what it needs (uv, the virtualenvs, PostgreSQL and Redis via
+# and 3.12 (tests marked `once`, such as the template's, which drive subprocesses, run on
+# 3.11 only). Installs what it needs (uv, the virtualenvs, PostgreSQL and Redis via
 # scripts/services.sh unless KHORSYIO_TEST_PG_DSN is already set).
 # usage: scripts/test.sh [pytest args...]
 set -euo pipefail

@@ -18,6 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every template test runs once, on the first Python of scripts/test.sh: they drive
+    copier, pip, make and the rendered project's own tools in subprocesses, which the second
+    Python would only repeat (the runtime and generator tests run on each Python)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.once)
+
+
 def render(dst: Path, **data: Any) -> Path:
     """``copier copy`` of this repository's template into ``dst`` (answers: defaults + data)."""
     with warnings.catch_warnings():
