@@ -6,10 +6,13 @@ mypy in strict mode verify every dependency a handler receives.
 
 from __future__ import annotations
 
+from khorsyio.http.routes import DEFAULT_BUS_ERRORS
+
+from khorsyio_gen.examples import Example, resolve_examples
 from khorsyio_gen.names import snake
 from khorsyio_gen.plan import Plan, RoutePlan
 from khorsyio_gen.render.imports import Imports, render_imports
-from khorsyio_gen.render.text import str_expr, str_literal
+from khorsyio_gen.render.text import json_literal, str_expr, str_literal
 
 __all__ = [
     "GENERATED_HEADER",
@@ -50,7 +53,52 @@ def render_services(plan: Plan) -> str:
     return "".join(out)
 
 
-def _route_call(r: RoutePlan) -> str:
+def route_examples(plan: Plan, r: RoutePlan) -> list[tuple[str, Example, bool]]:
+    """The examples of the handlers answering the route's event: (name, example, whether
+    its output is the route's reply).
+
+    An output is the reply only when the handler publishes it as the route's ``reply``
+    (in a chain a later handler answers: only the input is shown). An error reaches the
+    route wherever it happens in the chain (the bus answers a request with the first
+    error), so an error example is kept when the route maps its code.
+    """
+    if r.body is None:
+        return []  # the event carries NoBody: no request to show
+    out: list[tuple[str, Example, bool]] = []
+    names: set[str] = set()
+    for h in plan.index().consumers.get(r.spec.event, ()):
+        if h.input.name != r.body.name:
+            continue  # khorsyio check reports the edge; the runtime would refuse the request
+        for ex in resolve_examples(plan.project, h.name, h.spec):
+            name, n = ex.name, 1
+            while name in names:
+                n += 1
+                name = f"{h.name}: {ex.name}" + (f" ({n})" if n > 2 else "")
+            names.add(name)
+            replies = (
+                ex.output is not None
+                and (ex.event or h.spec.emits) == r.spec.reply
+                and r.spec.status != 204
+                and (r.response is None or ex.output_contract == r.response)
+            )
+            out.append((name, ex, replies))
+    return out
+
+
+def _example_call(r: RoutePlan, name: str, ex: Example, replies: bool) -> str:
+    args = [str_expr(name), f"request={json_literal(ex.input)}"]
+    if replies:
+        args.append(f"response={json_literal(ex.output)}")
+    elif ex.error_code is not None and ex.error_code in {**DEFAULT_BUS_ERRORS, **r.spec.errors}:
+        args.append(f"error={str_literal(ex.error_code)}")
+        if ex.error_message is not None:
+            args.append(f"message={str_expr(ex.error_message)}")
+    if ex.description:
+        args.append(f"summary={str_expr(ex.description)}")
+    return f"RouteExample({', '.join(args)})"
+
+
+def _route_call(r: RoutePlan, examples: list[tuple[str, Example, bool]]) -> str:
     s = r.spec
     args = [repr(s.method), repr(s.path), f"event={s.event!r}", f"reply={s.reply!r}"]
     if r.body is not None:
@@ -64,25 +112,30 @@ def _route_call(r: RoutePlan) -> str:
         args.append(f"errors={{{items}}}")
     if s.timeout is not None:
         args.append(f"timeout={float(s.timeout)!r}")
+    if examples:
+        calls = ", ".join(_example_call(r, *ex) for ex in examples)
+        args.append(f"examples=[{calls}]")
     if s.summary:
         args.append(f"summary={str_expr(s.summary)}")  # free text: escaped, cut
     return f"BusRoute({', '.join(args)})"
 
 
 def render_routes(plan: Plan, domain: str) -> str:
-    routes = [r for r in plan.routes if r.domain == domain]
+    routes = [(r, route_examples(plan, r)) for r in plan.routes if r.domain == domain]
     imports: Imports = {("khorsyio", "BusRoute")}
-    for r in routes:
+    for r, examples in routes:
         for c in (r.body, r.response):
             if c is not None:
                 imports.add((c.module, c.name))
+        if examples:
+            imports.add(("khorsyio", "RouteExample"))
     out = [_doc(f"Bus routes of the {domain} domain."), render_imports(imports), "\n\n"]
     out.append("def routes() -> list[BusRoute]:\n")
     out.append(
         f'    """The HTTP routes of {domain}: each publishes an event and answers its reply."""\n'
     )
     out.append("    return [\n")
-    out += [f"        {_route_call(r)},\n" for r in routes]
+    out += [f"        {_route_call(r, examples)},\n" for r, examples in routes]
     out.append("    ]\n")
     return "".join(out)
 
