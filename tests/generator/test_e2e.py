@@ -37,9 +37,19 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def pytest_in(root: Path) -> subprocess.CompletedProcess[str]:
+def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest in the project ``root`` (on ``args``: files, options)."""
     return run(
-        root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"
+        root,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        *args,
     )
 
 

@@ -4,8 +4,6 @@ database instead of failing with "fixture 'app' not found"."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from khorsyio_gen.manifest import read_manifest
 from khorsyio_gen.render.conftest import CONFTEST, render_conftest
 
 from .conftest import edit, write_project
+from .test_e2e import pytest_in
 from .test_gen import ruff_clean
 
 DEV_ENV = "DB_DSN=sqlite+aiosqlite:///./dev.db\n"
@@ -62,27 +61,6 @@ def bare(tmp_path: Path) -> Path:
     (root / CONFTEST).unlink()
     (root / ".env").write_text(DEV_ENV)
     return root
-
-
-def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            *args,
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def test_gen_writes_a_conftest_on_which_the_stub_test_fails_on_the_stub(bare: Path, cli) -> None:  # type: ignore[no-untyped-def]
