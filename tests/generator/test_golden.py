@@ -28,12 +28,24 @@ EXAMPLES = """\
 """
 
 
+# conditional routing with typed edges: also_publishes maps each event to its contract
+ROUTER = """\
+      RouteUser:
+        id: route-user
+        on: user.created
+        input: UserOut
+        also_emits: {user.vip: UserOut, user.plain: UserIn}
+"""
+TERMINAL = "terminal: [user.vip, user.plain]\n"
+
+
 def _generated(tmp_path: Path, cli) -> dict[str, str]:  # type: ignore[no-untyped-def]
     # no built-in dependency: their method lists follow the runtime's version
     spec = SPEC.replace("deps: [db, mailer]", "deps: [mailer]").replace(
         "        retry: {attempts: 3, backoff: 0.1}\n",
         "        retry: {attempts: 3, backoff: 0.1}\n" + EXAMPLES,
     )
+    spec = spec.replace("    routes:\n", ROUTER + "    routes:\n", 1) + TERMINAL
     root = write_project(tmp_path / "proj", spec)
     assert cli(root, "gen").code == 0
     return {k: v for k, v in snapshot(root).items() if k not in SOURCES}
