@@ -6,7 +6,7 @@ mypy in strict mode verify every dependency a handler receives.
 
 from __future__ import annotations
 
-from khorsyio.http.routes import DEFAULT_BUS_ERRORS
+from khorsyio.http.bus_route import DEFAULT_BUS_ERRORS
 
 from khorsyio_gen.examples import Example, resolve_examples
 from khorsyio_gen.names import snake

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from khorsyio.http.asgi import HttpApp
+from khorsyio.http.bus_route import DEFAULT_BUS_ERRORS, BusRoute
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.errors import BadRequest, PayloadTooLarge, RequestValidationError
 from khorsyio.http.examples import RouteExample
@@ -10,7 +11,7 @@ from khorsyio.http.openapi import build_openapi
 from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response
 from khorsyio.http.router import Match, Router
-from khorsyio.http.routes import DEFAULT_BUS_ERRORS, BaseRoute, BusRoute, NoBody, Route
+from khorsyio.http.routes import BaseRoute, NoBody, Route
 
 __all__ = [
     "DEFAULT_BUS_ERRORS",

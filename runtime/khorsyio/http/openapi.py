@@ -8,8 +8,9 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.http.bus_route import BusRoute
 from khorsyio.http.examples import split_request
-from khorsyio.http.routes import BODY_METHODS, BaseRoute, BusRoute
+from khorsyio.http.routes import BODY_METHODS, BaseRoute
 
 __all__ = ["build_openapi", "docs_html"]
 

@@ -14,7 +14,8 @@ from typing import Any, TypeVar, overload
 
 from khorsyio.errors import RegistrationError
 from khorsyio.graph import Node
-from khorsyio.http.routes import BaseRoute, BusRoute, Route
+from khorsyio.http.bus_route import BusRoute
+from khorsyio.http.routes import BaseRoute, Route
 
 __all__ = ["METHODS", "Match", "Router"]
 
