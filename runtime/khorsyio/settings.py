@@ -5,26 +5,22 @@ is read from ``SERVER_PORT``. The process environment wins over ``.env``. A malf
 or out-of-range value raises :class:`~khorsyio.errors.SettingsError` naming the variable
 and what was expected.
 
-A settings or wiring mistake that stops a program (``python -m app`` with a bad
-``SERVER_PORT``) prints one line, ``SettingsError: SERVER_PORT: expected ...``, instead of a
-traceback: importing this module installs a ``sys.excepthook`` that does so for
-:class:`SettingsError`, :class:`ConfigError` and :class:`WiringError` and hands every other
-exception to the previous hook. ``KHORSYIO_TRACEBACK=1`` shows the full traceback.
+Importing this module installs :mod:`khorsyio.excepthook`: a settings or wiring mistake that
+stops a program prints one line instead of a traceback.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import msgspec
 from dotenv import dotenv_values
 
-from khorsyio.errors import ConfigError, SettingsError, WiringError
+from khorsyio.errors import SettingsError
+from khorsyio.excepthook import install_excepthook
 
 __all__ = [
     "BusSettings",
@@ -204,33 +200,4 @@ class Settings(msgspec.Struct, kw_only=True):
         )
 
 
-# -- one line, not a traceback, for a settings or wiring mistake that stops the program --
-
-_ONE_LINE = (SettingsError, ConfigError, WiringError)
-ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
-
-
-class _OneLineHook:
-    """``sys.excepthook``: one line for the errors of :data:`_ONE_LINE`, else ``previous``."""
-
-    def __init__(self, previous: ExceptHook) -> None:
-        self.previous = previous
-
-    def __call__(
-        self, tp: type[BaseException], value: BaseException, tb: TracebackType | None
-    ) -> None:
-        full = os.environ.get("KHORSYIO_TRACEBACK", "").strip().lower() not in _FALSE
-        if isinstance(value, _ONE_LINE) and not full:
-            sys.stderr.write(f"{tp.__name__}: {value}\n")
-            sys.stderr.flush()
-            return
-        self.previous(tp, value, tb)
-
-
-def install_excepthook() -> None:
-    """Make an uncaught settings, config or wiring error print one line (idempotent)."""
-    if not isinstance(sys.excepthook, _OneLineHook):
-        sys.excepthook = _OneLineHook(sys.excepthook)
-
-
-install_excepthook()
+install_excepthook()  # see khorsyio.excepthook: a settings mistake prints one line

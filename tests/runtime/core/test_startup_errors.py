@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from khorsyio import excepthook
 from khorsyio import settings as settings_module
 
 pytestmark = pytest.mark.timeout(120)
@@ -131,9 +132,9 @@ def test_the_hook_is_installed_once_and_hands_on_other_errors(
 ) -> None:
     seen: list[BaseException] = []
     monkeypatch.setattr(sys, "excepthook", lambda tp, value, tb: seen.append(value))
-    settings_module.install_excepthook()
+    excepthook.install_excepthook()
     hook = sys.excepthook
-    settings_module.install_excepthook()
+    excepthook.install_excepthook()
     assert sys.excepthook is hook
     monkeypatch.delenv("KHORSYIO_TRACEBACK", raising=False)
     err = settings_module.SettingsError("X_Y: expected a number, got 'z'")
