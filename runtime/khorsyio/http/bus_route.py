@@ -20,7 +20,7 @@ from khorsyio.http.examples import (
     resolve_route_examples,
 )
 from khorsyio.http.response import Response, Send
-from khorsyio.http.routes import BaseRoute, NoBody, _check_status
+from khorsyio.http.routes import BaseRoute, NoBody, check_status
 
 if TYPE_CHECKING:
     from khorsyio.http.request import Request
@@ -105,7 +105,7 @@ class BusRoute(BaseRoute):
         self.reply = reply
         self.errors = dict(errors or {})
         for code, st in self.errors.items():
-            _check_status(st, f"bus route {self.label}: errors[{code!r}]")
+            check_status(st, f"bus route {self.label}: errors[{code!r}]")
         if timeout is not None and (
             isinstance(timeout, bool)
             or not isinstance(timeout, int | float)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from khorsyio.http.request import Request
     from khorsyio.http.router import Segment
 
-__all__ = ["BODY_METHODS", "BaseRoute", "NoBody", "Route"]
+__all__ = ["BODY_METHODS", "BaseRoute", "NoBody", "Route", "check_status"]
 
 log = logging.getLogger("khorsyio.http")
 
@@ -41,7 +41,8 @@ def _check_struct(what: str, tp: Any, where: str) -> None:
         raise RegistrationError(f"{where}: {what} must be a msgspec.Struct subclass, got {tp!r}")
 
 
-def _check_status(status: Any, where: str) -> None:
+def check_status(status: Any, where: str) -> None:
+    """Raise :class:`RegistrationError` unless ``status`` is an HTTP status code."""
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise RegistrationError(f"{where}: status must be an HTTP status code, got {status!r}")
 
@@ -79,7 +80,7 @@ class BaseRoute:
         self.segments: list[Segment] = parse_path(path)
         _check_struct("body", body, where)
         _check_struct("response", response, where)
-        _check_status(status, where)
+        check_status(status, where)
         self.body = body
         self.response = response
         self.status = status
