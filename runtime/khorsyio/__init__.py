@@ -14,24 +14,32 @@ if TYPE_CHECKING:
     from khorsyio.app import App
     from khorsyio.bus import Bus, DeadLetter, DrainReport, EventLog, Metrics
     from khorsyio.client import HttpClient
-    from khorsyio.db import (
-        Base,
-        Database,
-        DatabaseConfigError,
-        DatabaseUnavailable,
-        PlaceholderError,
-        QueryError,
-    )
+    from khorsyio.db import Base, Database
     from khorsyio.domain import Domain
     from khorsyio.errors import (
+        BadRequest,
         BusClosedError,
+        ClientDisconnect,
         ClientError,
         ConfigError,
+        DatabaseConfigError,
+        DatabaseUnavailable,
+        DatabaseUsageError,
         HandlerDefinitionError,
         HandlerError,
         KhorsyioError,
+        LifespanError,
+        PayloadTooLarge,
+        PlaceholderError,
+        QueryError,
         RegistrationError,
+        RequestValidationError,
+        ResponseContractError,
         SettingsError,
+        SocketConnectionError,
+        SocketRequestError,
+        UsageError,
+        UsageTypeError,
         WiringError,
     )
     from khorsyio.events import Context, Envelope, Error
@@ -48,29 +56,27 @@ if TYPE_CHECKING:
     )
     from khorsyio.retry import RetryPolicy
     from khorsyio.settings import Settings
-    from khorsyio.ws import (
-        SocketClient,
-        SocketConnectionError,
-        SocketRequestError,
-        SocketTransport,
-    )
+    from khorsyio.ws import SocketClient, SocketTransport
 
 __version__ = "0.3.0.dev0"
 
 # name -> the module that defines it (resolved by __getattr__ on first use)
 _EXPORTS: dict[str, str] = {
     "App": "khorsyio.app",
+    "BadRequest": "khorsyio.errors",
     "Base": "khorsyio.db",
     "Bus": "khorsyio.bus",
     "BusClosedError": "khorsyio.errors",
     "BusRoute": "khorsyio.http",
+    "ClientDisconnect": "khorsyio.errors",
     "ClientError": "khorsyio.errors",
     "ConfigError": "khorsyio.errors",
     "Context": "khorsyio.events",
     "CorsConfig": "khorsyio.http",
     "Database": "khorsyio.db",
-    "DatabaseConfigError": "khorsyio.db",
-    "DatabaseUnavailable": "khorsyio.db",
+    "DatabaseConfigError": "khorsyio.errors",
+    "DatabaseUnavailable": "khorsyio.errors",
+    "DatabaseUsageError": "khorsyio.errors",
     "DeadLetter": "khorsyio.bus",
     "Domain": "khorsyio.domain",
     "DrainReport": "khorsyio.bus",
@@ -83,13 +89,17 @@ _EXPORTS: dict[str, str] = {
     "HandlerError": "khorsyio.errors",
     "HttpClient": "khorsyio.client",
     "KhorsyioError": "khorsyio.errors",
+    "LifespanError": "khorsyio.errors",
     "Metrics": "khorsyio.bus",
     "Node": "khorsyio.graph",
-    "PlaceholderError": "khorsyio.db",
-    "QueryError": "khorsyio.db",
+    "PayloadTooLarge": "khorsyio.errors",
+    "PlaceholderError": "khorsyio.errors",
+    "QueryError": "khorsyio.errors",
     "RegistrationError": "khorsyio.errors",
     "Request": "khorsyio.http",
+    "RequestValidationError": "khorsyio.errors",
     "Response": "khorsyio.http",
+    "ResponseContractError": "khorsyio.errors",
     "RetryPolicy": "khorsyio.retry",
     "Route": "khorsyio.http",
     "RouteExample": "khorsyio.http",
@@ -97,19 +107,23 @@ _EXPORTS: dict[str, str] = {
     "Settings": "khorsyio.settings",
     "SettingsError": "khorsyio.errors",
     "SocketClient": "khorsyio.ws",
-    "SocketConnectionError": "khorsyio.ws",
-    "SocketRequestError": "khorsyio.ws",
+    "SocketConnectionError": "khorsyio.errors",
+    "SocketRequestError": "khorsyio.errors",
     "SocketTransport": "khorsyio.ws",
+    "UsageError": "khorsyio.errors",
+    "UsageTypeError": "khorsyio.errors",
     "WiringError": "khorsyio.errors",
     "check_graph": "khorsyio.graph",
 }
 
 __all__ = [
     "App",
+    "BadRequest",
     "Base",
     "Bus",
     "BusClosedError",
     "BusRoute",
+    "ClientDisconnect",
     "ClientError",
     "ConfigError",
     "Context",
@@ -117,6 +131,7 @@ __all__ = [
     "Database",
     "DatabaseConfigError",
     "DatabaseUnavailable",
+    "DatabaseUsageError",
     "DeadLetter",
     "Domain",
     "DrainReport",
@@ -129,13 +144,17 @@ __all__ = [
     "HandlerError",
     "HttpClient",
     "KhorsyioError",
+    "LifespanError",
     "Metrics",
     "Node",
+    "PayloadTooLarge",
     "PlaceholderError",
     "QueryError",
     "RegistrationError",
     "Request",
+    "RequestValidationError",
     "Response",
+    "ResponseContractError",
     "RetryPolicy",
     "Route",
     "RouteExample",
@@ -146,6 +165,8 @@ __all__ = [
     "SocketConnectionError",
     "SocketRequestError",
     "SocketTransport",
+    "UsageError",
+    "UsageTypeError",
     "WiringError",
     "__version__",
     "check_graph",

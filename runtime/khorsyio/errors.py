@@ -1,21 +1,101 @@
-"""Exceptions raised by khorsyio for programming and configuration mistakes.
+"""Every exception khorsyio raises, in one tree.
 
-Every exception a user can trigger by misuse derives from :class:`KhorsyioError`, so an
-application can catch them in one place; each message names the thing that is wrong and
-what was expected.
+Everything the runtime raises derives from :class:`KhorsyioError`, so an application can
+catch khorsyio's errors in one place. Where a user would catch a standard exception
+(``ValueError`` for a bad value, ``TypeError`` for a wrong type, ``ConnectionError`` for an
+unreachable peer) the class derives from that too. Each message names the thing that is
+wrong and what was expected.
+
+The tree::
+
+    KhorsyioError
+    ├── UsageError (ValueError)           a call whose argument cannot work
+    │   └── UsageTypeError (TypeError)    ... because it has the wrong type
+    ├── ConfigError (ValueError)          options that cannot work together
+    │   ├── SettingsError                 a malformed setting in the environment or .env
+    │   └── DatabaseConfigError           an unsupported DSN, bad pool sizes, no driver
+    ├── HandlerDefinitionError (TypeError)  a malformed handler class
+    ├── RegistrationError                 registered twice, or at the wrong time
+    ├── WiringError                       unresolved dependencies, graph errors (strict)
+    ├── BusClosedError (RuntimeError)     the bus takes no new work
+    ├── HandlerError                      a handler fails an event with a code of its own
+    ├── ClientError                       the caller's mistake: answered with its status
+    │   ├── BadRequest                    400 bad_request: malformed input
+    │   ├── QueryError (ValueError)       400 bad_query: a filter/order/page refused
+    │   ├── PayloadTooLarge               413 payload_too_large
+    │   └── RequestValidationError        422 validation: input that breaks the contract
+    ├── ResponseContractError (TypeError) a handler's result does not fit its route (500)
+    ├── ClientDisconnect (ConnectionError)  the client left while its body was read
+    ├── DatabaseUnavailable (ConnectionError)  a configured database cannot be reached
+    ├── DatabaseUsageError (RuntimeError) a database call that cannot work where it is made
+    ├── PlaceholderError (ValueError)     ``$1..$n`` placeholders that do not match the args
+    ├── SocketConnectionError (ConnectionError)  a socket.io server refused or is unreachable
+    ├── SocketRequestError                a socket.io request answered with an error event
+    └── LifespanError (RuntimeError)      an app's lifespan startup or shutdown failed
+
+Which status and code HTTP answers an exception with is declared, not guessed: a
+:class:`ClientError` carries its own ``status`` and ``code`` (subclass it, or pass them);
+:func:`khorsyio.http.errors.client_error_of` reads them. Anything else is a server error:
+500 ``internal``, logged with its traceback and trace id.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "BadRequest",
+    "BusClosedError",
+    "ClientDisconnect",
+    "ClientError",
+    "ConfigError",
+    "DatabaseConfigError",
+    "DatabaseUnavailable",
+    "DatabaseUsageError",
+    "HandlerDefinitionError",
+    "HandlerError",
+    "KhorsyioError",
+    "LifespanError",
+    "PayloadTooLarge",
+    "PlaceholderError",
+    "QueryError",
+    "RegistrationError",
+    "RequestValidationError",
+    "ResponseContractError",
+    "SettingsError",
+    "SocketConnectionError",
+    "SocketRequestError",
+    "UsageError",
+    "UsageTypeError",
+    "WiringError",
+]
+
 
 class KhorsyioError(Exception):
     """Base class of all khorsyio errors."""
 
 
-class SettingsError(KhorsyioError, ValueError):
+# -- mistakes in a call or in configuration --------------------------------------------
+
+
+class UsageError(KhorsyioError, ValueError):
+    """A call with an argument that cannot work (a non-finite timeout, a bad header name)."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """A call with an argument of the wrong type (a payload that is not a msgspec.Struct)."""
+
+
+class ConfigError(KhorsyioError, ValueError):
+    """Options that cannot work together (e.g. CORS ``origins="*"`` with credentials)."""
+
+
+class SettingsError(ConfigError):
     """A setting from the environment or ``.env`` has a malformed value."""
+
+
+class DatabaseConfigError(ConfigError):
+    """Database settings that cannot work: unsupported DSN scheme, bad pool sizes, no driver."""
 
 
 class HandlerDefinitionError(KhorsyioError, TypeError):
@@ -38,12 +118,40 @@ class WiringError(KhorsyioError):
         super().__init__(f"{len(self.problems)} wiring problem(s):\n{lines}")
 
 
+# -- the bus ---------------------------------------------------------------------------
+
+
 class BusClosedError(KhorsyioError, RuntimeError):
     """The bus is not running (not started yet, or shutting down) and takes no new work."""
 
 
-class ConfigError(KhorsyioError, ValueError):
-    """Options that cannot work together (e.g. CORS ``origins="*"`` with credentials)."""
+class HandlerError(KhorsyioError):
+    """Raise it in ``process`` to fail an event with a code of your choosing.
+
+    ``raise HandlerError("conflict", "email already registered")`` answers a waiting
+    request with an error envelope whose ``error.code`` is ``"conflict"`` (a bus route maps
+    it to its status, e.g. 409) and calls the ``on_error`` callbacks. Unlike an unexpected
+    exception it is not logged with a traceback, and it is not kept as a dead letter unless
+    ``dead_letter=True``: a deliberate rejection is an answer, not lost work. It is retried
+    only when the handler's ``RetryPolicy.retry_on`` lists its code.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        details: dict[str, Any] | None = None,
+        dead_letter: bool = False,
+    ) -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+        self.details = dict(details or {})
+        self.dead_letter = dead_letter
+
+
+# -- HTTP ------------------------------------------------------------------------------
 
 
 class ClientError(KhorsyioError):
@@ -78,27 +186,87 @@ class ClientError(KhorsyioError):
         super().__init__(self.message)
 
 
-class HandlerError(KhorsyioError):
-    """Raise it in ``process`` to fail an event with a code of your choosing.
+class BadRequest(ClientError):
+    """Malformed input: not JSON, a bad Content-Length, ... (400)."""
 
-    ``raise HandlerError("conflict", "email already registered")`` answers a waiting
-    request with an error envelope whose ``error.code`` is ``"conflict"`` (a bus route maps
-    it to its status, e.g. 409) and calls the ``on_error`` callbacks. Unlike an unexpected
-    exception it is not logged with a traceback, and it is not kept as a dead letter unless
-    ``dead_letter=True``: a deliberate rejection is an answer, not lost work. It is retried
-    only when the handler's ``RetryPolicy.retry_on`` lists its code.
+    status = 400
+    code = "bad_request"
+
+
+class QueryError(ClientError, ValueError):
+    """A filter, order or page request that the query helpers refuse (HTTP 400, ``bad_query``).
+
+    Field names and values in these requests may come from clients, so the message names
+    the offending field or value and what is accepted.
     """
 
-    def __init__(
-        self,
-        code: str,
-        message: str = "",
-        *,
-        details: dict[str, Any] | None = None,
-        dead_letter: bool = False,
-    ) -> None:
-        super().__init__(message or code)
-        self.code = code
-        self.message = message or code
-        self.details = dict(details or {})
-        self.dead_letter = dead_letter
+    status = 400
+    code = "bad_query"
+
+
+class PayloadTooLarge(ClientError):
+    """The request body is over HTTP_MAX_BODY_SIZE (413)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class RequestValidationError(ClientError):
+    """Well-formed input that breaks the contract; ``field`` is the JSON path (422)."""
+
+    status = 422
+    code = "validation"
+
+
+class ResponseContractError(KhorsyioError, TypeError):
+    """A handler's result does not fit the route's declared response type (a server bug)."""
+
+
+class ClientDisconnect(KhorsyioError, ConnectionError):
+    """The client went away while its body was being read."""
+
+
+# -- the database ----------------------------------------------------------------------
+
+
+class DatabaseUnavailable(KhorsyioError, ConnectionError):
+    """A configured database could not be reached (raised by ``Database.connect()`` at startup)."""
+
+
+class DatabaseUsageError(KhorsyioError, RuntimeError):
+    """A call that cannot work where it is made (it would wait forever for a connection)."""
+
+
+class PlaceholderError(KhorsyioError, ValueError):
+    """The ``$1..$n`` placeholders of a query do not match the arguments given."""
+
+
+# -- socket.io client and test harness -------------------------------------------------
+
+
+class SocketConnectionError(KhorsyioError, ConnectionError):
+    """The server refused the connection (``connect_error``) or could not be reached.
+
+    ``data`` holds what the server sent with the refusal (``{"message": ...}``), if any.
+    """
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.data = data
+
+
+class SocketRequestError(KhorsyioError):
+    """The server answered a :meth:`SocketClient.request` with an ``"error"`` event."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.code: str = str(data.get("code", "error"))
+        self.message: str = str(data.get("message", ""))
+        self.path: str | None = data.get("path")
+        self.trace_id: str | None = data.get("trace_id")
+        where = f" at {self.path}" if self.path else ""
+        super().__init__(f"{self.code}: {self.message}{where}")
+
+
+class LifespanError(KhorsyioError, RuntimeError):
+    """The app's lifespan startup or shutdown failed."""

@@ -1,4 +1,4 @@
-"""Client errors the HTTP layer raises itself, and how any exception maps to a response."""
+"""How an exception maps to an HTTP answer (the classes live in :mod:`khorsyio.errors`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import msgspec
 
-from khorsyio.errors import ClientError
+from khorsyio.errors import BadRequest, ClientError, PayloadTooLarge, RequestValidationError
 
 __all__ = [
     "BadRequest",
@@ -15,27 +15,6 @@ __all__ = [
     "client_error_of",
     "validation_error",
 ]
-
-
-class BadRequest(ClientError):
-    """Malformed input: not JSON, a bad Content-Length, ... (400)."""
-
-    status = 400
-    code = "bad_request"
-
-
-class PayloadTooLarge(ClientError):
-    """The request body is over HTTP_MAX_BODY_SIZE (413)."""
-
-    status = 413
-    code = "payload_too_large"
-
-
-class RequestValidationError(ClientError):
-    """Well-formed input that breaks the contract; ``field`` is the JSON path (422)."""
-
-    status = 422
-    code = "validation"
 
 
 _AT = re.compile(r" - at `(?P<path>[^`]*)`$")

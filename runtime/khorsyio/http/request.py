@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, unquote
 
 import msgspec
 
+from khorsyio.errors import BadRequest, ClientDisconnect, PayloadTooLarge
 from khorsyio.events import new_trace_id
-from khorsyio.http.errors import BadRequest, PayloadTooLarge, validation_error
+from khorsyio.http.errors import validation_error
 from khorsyio.http.response import Send
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 _decode_any = msgspec.json.Decoder().decode
 _TRACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-class ClientDisconnect(Exception):
-    """The client went away while its body was being read."""
 
 
 class Request:

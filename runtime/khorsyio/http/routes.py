@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from khorsyio.errors import RegistrationError
+from khorsyio.errors import RegistrationError, ResponseContractError
 from khorsyio.graph import Node
 from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
 from khorsyio.http.response import Response, Send
@@ -30,10 +30,6 @@ _encode = msgspec.json.Encoder().encode
 
 class NoBody(msgspec.Struct):
     """The event payload of a bus route that declares no ``body``."""
-
-
-class ResponseContractError(Exception):
-    """A handler's result does not fit the route's declared response type (a server bug)."""
 
 
 def _check_struct(what: str, tp: Any, where: str) -> None:

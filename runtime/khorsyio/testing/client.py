@@ -11,14 +11,12 @@ from typing import Any, TypeVar
 
 import httpx
 
+from khorsyio.errors import LifespanError
+
 __all__ = ["LifespanError", "TestClient"]
 
 T = TypeVar("T")
 ASGIApp = Any
-
-
-class LifespanError(RuntimeError):
-    """The app's lifespan startup or shutdown failed."""
 
 
 class _Lifespan:

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import socketio
 
-from khorsyio.errors import KhorsyioError
+from khorsyio.errors import SocketConnectionError, SocketRequestError
 from khorsyio.events import new_trace_id
 from khorsyio.ws.protocol import ERROR_EVENT, INCOMING_EVENT
 
@@ -20,30 +20,6 @@ __all__ = ["SocketClient", "SocketConnectionError", "SocketRequestError"]
 log = logging.getLogger("khorsyio.ws.client")
 
 MessageCallback = Callable[[dict[str, Any]], Awaitable[None] | None]
-
-
-class SocketConnectionError(KhorsyioError, ConnectionError):
-    """The server refused the connection (``connect_error``) or could not be reached.
-
-    ``data`` holds what the server sent with the refusal (``{"message": ...}``), if any.
-    """
-
-    def __init__(self, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.data = data
-
-
-class SocketRequestError(KhorsyioError):
-    """The server answered a :meth:`SocketClient.request` with an ``"error"`` event."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.code: str = str(data.get("code", "error"))
-        self.message: str = str(data.get("message", ""))
-        self.path: str | None = data.get("path")
-        self.trace_id: str | None = data.get("trace_id")
-        where = f" at {self.path}" if self.path else ""
-        super().__init__(f"{self.code}: {self.message}{where}")
 
 
 class _Waiter:
