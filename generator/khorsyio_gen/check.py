@@ -17,8 +17,9 @@ from typing import Literal
 import msgspec
 from khorsyio.graph import Node, check_graph, entry_path
 from khorsyio.http.router import parse_path
+from khorsyio.wiring import BUILTIN_PROVIDERS
 
-from khorsyio_gen.contracts import BUILTIN_PROVIDERS, Project
+from khorsyio_gen.contracts import Project
 from khorsyio_gen.examples import example_problems
 from khorsyio_gen.graph_model import spec_nodes
 from khorsyio_gen.load import SPEC_FILE, key_parts, line_of

@@ -18,11 +18,12 @@ from types import ModuleType
 from typing import Any
 
 import msgspec
+from khorsyio.wiring import BUILTIN_PROVIDERS
 
 from khorsyio_gen.errors import SpecError
 from khorsyio_gen.spec import Spec
 
-__all__ = ["BUILTIN_PROVIDERS", "Contract", "Project", "Provider", "load_project"]
+__all__ = ["Contract", "Project", "Provider", "load_project"]
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,6 @@ class Provider:
         if self.type_or_none is not None:
             return self.type_or_none
         return getattr(importlib.import_module(self.type_module), self.type_name)
-
-
-BUILTIN_PROVIDERS: dict[str, tuple[str, str]] = {
-    "app": ("App", "app"),
-    "bus": ("Bus", "app.bus"),
-    "client": ("HttpClient", "app.client"),
-    "db": ("Database", "app.db"),
-    "router": ("Router", "app.router"),
-    "settings": ("Settings", "app.settings"),
-    "transport": ("SocketTransport", "app.transport"),
-}
 
 
 @dataclass
@@ -168,8 +158,10 @@ def load_project(root: Path, spec: Spec, spec_doc: Any = None) -> Project:
 
 
 def _load_providers(root: Path, spec: Spec, project: Project) -> None:
-    for name, (type_name, expr) in BUILTIN_PROVIDERS.items():
-        project.providers[name] = Provider(name, "khorsyio", type_name, None, expr, builtin=True)
+    for name in sorted(BUILTIN_PROVIDERS):  # the app's own (khorsyio.wiring)
+        type_module, type_name = _split(BUILTIN_PROVIDERS[name])
+        expr = "app" if name == "app" else f"app.{name}"  # see khorsyio.wiring.provider_value
+        project.providers[name] = Provider(name, type_module, type_name, None, expr, builtin=True)
     for name, p in spec.providers.items():
         key = f"providers.{name}"
         if name in BUILTIN_PROVIDERS:

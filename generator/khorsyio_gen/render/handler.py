@@ -3,6 +3,8 @@ an LLM everything it needs to fill it."""
 
 from __future__ import annotations
 
+from khorsyio.wiring import HANDLER_WIRING, SET_BY_TYPE_ARGUMENTS
+
 from khorsyio_gen.contracts import Contract, Provider
 from khorsyio_gen.examples import describe, resolve_examples
 from khorsyio_gen.plan import HandlerPlan, Plan, neighbours
@@ -19,17 +21,9 @@ __all__ = [
     "stub_message",
 ]
 
-GEN_ATTRS = (
-    "subscribes_to",
-    "publishes",
-    "also_publishes",
-    "timeout",
-    "execution_mode",
-    "concurrency",
-    "queue_size",
-    "retry",
-)
-"""The class attributes gen writes (``input_type`` / ``output_type`` come from the base)."""
+GEN_ATTRS = tuple(a for a in HANDLER_WIRING if a not in SET_BY_TYPE_ARGUMENTS)
+"""The class attributes gen writes: the runtime Handler's wiring attributes but those its
+``Handler[In, Out]`` base sets (``input_type`` / ``output_type``)."""
 MARKER = (
     "# khorsyio gen owns only: the class name and its Handler[In, Out] base, the attributes",
     "# it wrote from khorsyio.yaml (subscribes_to, publishes, timeout, retry...), the __init__",
