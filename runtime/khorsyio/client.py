@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import msgspec
 
+from khorsyio.errors import StateError
+
 __all__ = ["HttpClient"]
 
 
@@ -34,7 +36,7 @@ class HttpClient:
     @property
     def session(self) -> httpx.AsyncClient:
         if self._session is None:
-            raise RuntimeError("HttpClient is not started (the app starts it at startup)")
+            raise StateError("HttpClient is not started (the app starts it at startup)")
         return self._session
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -20,14 +20,12 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from khorsyio.errors import Unresolved, UsageError, UsageTypeError
+
 __all__ = ["Container", "Unresolved"]
 
 
 _MISSING = object()
-
-
-class Unresolved(Exception):
-    """One parameter could not be resolved (collected into a WiringError by the app)."""
 
 
 def _type_label(tp: Any) -> str:
@@ -62,17 +60,17 @@ class Container:
         """Register ``value`` under a name or a type (a later call replaces an earlier one)."""
         if isinstance(key, str):
             if not key.isidentifier():
-                raise ValueError(f"provider name {key!r} is not a valid parameter name")
+                raise UsageError(f"provider name {key!r} is not a valid parameter name")
             self._by_name[key] = value
         elif isinstance(key, type):
             if not _isinstance(value, key):
-                raise TypeError(
+                raise UsageTypeError(
                     f"provider for {_type_label(key)} is a {type(value).__qualname__}, "
                     f"not an instance of {_type_label(key)}"
                 )
             self._by_type[key] = value
         else:
-            raise TypeError(f"provide() takes a name or a type as key, got {key!r}")
+            raise UsageTypeError(f"provide() takes a name or a type as key, got {key!r}")
 
     def available(self) -> str:
         types = ", ".join(sorted(_type_label(t) for t in self._by_type)) or "none"

@@ -17,6 +17,9 @@ The tree::
     ├── HandlerDefinitionError (TypeError)  a malformed handler class
     ├── RegistrationError                 registered twice, or at the wrong time
     ├── WiringError                       unresolved dependencies, graph errors (strict)
+    │   └── Unresolved                    a dependency ``Container.build`` cannot provide
+    ├── StateError (RuntimeError)         a call its object is not in a state to serve
+    ├── UnknownNameError (KeyError)       no handler / dead letter under that name or id
     ├── BusClosedError (RuntimeError)     the bus takes no new work
     ├── HandlerError                      a handler fails an event with a code of its own
     ├── ClientError                       the caller's mistake: answered with its status
@@ -35,8 +38,12 @@ The tree::
 
 Which status and code HTTP answers an exception with is declared, not guessed: a
 :class:`ClientError` carries its own ``status`` and ``code`` (subclass it, or pass them);
-:func:`khorsyio.http.errors.client_error_of` reads them. Anything else is a server error:
-500 ``internal``, logged with its traceback and trace id.
+a foreign exception type is declared once with :func:`khorsyio.http.errors.map_exception`
+(``msgspec.ValidationError`` is declared there as 422 ``validation``);
+:func:`khorsyio.http.errors.client_error_of` reads both. Anything else is a server error:
+500 ``internal``, logged with its traceback and trace id. In a handler behind a bus route,
+a :class:`HandlerError`'s ``code`` maps through the route's ``errors`` table and a
+:class:`ClientError` keeps its own status.
 """
 
 from __future__ import annotations
@@ -65,6 +72,9 @@ __all__ = [
     "SettingsError",
     "SocketConnectionError",
     "SocketRequestError",
+    "StateError",
+    "UnknownNameError",
+    "Unresolved",
     "UsageError",
     "UsageTypeError",
     "WiringError",
@@ -116,6 +126,26 @@ class WiringError(KhorsyioError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} wiring problem(s):\n{lines}")
+
+
+class Unresolved(WiringError):
+    """Parameters the DI container could not resolve, one message a line.
+
+    Raised by :meth:`khorsyio.di.Container.build` (and ``resolve_kwargs``) when called
+    directly; at startup the app collects them into one :class:`WiringError`.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.problems = message.splitlines()
+        KhorsyioError.__init__(self, message)
+
+
+class StateError(KhorsyioError, RuntimeError):
+    """A call its object is not in a state to serve (not started yet, already answered)."""
+
+
+class UnknownNameError(KhorsyioError, KeyError):
+    """No handler (or dead letter) is known under the name (or id) given."""
 
 
 # -- the bus ---------------------------------------------------------------------------

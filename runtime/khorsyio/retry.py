@@ -6,6 +6,8 @@ import math
 
 import msgspec
 
+from khorsyio.errors import UsageError
+
 __all__ = ["MAX_ATTEMPTS", "MAX_DELAY", "RetryPolicy"]
 
 MAX_ATTEMPTS = 10_000
@@ -17,9 +19,9 @@ MAX_DELAY = 86_400.0
 
 def _number(name: str, value: object, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"RetryPolicy.{name} must be a number, got {value!r}")
+        raise UsageError(f"RetryPolicy.{name} must be a number, got {value!r}")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(
+        raise UsageError(
             f"RetryPolicy.{name} must be a finite number from {low:g} to {high:g}, got {value!r}"
         )
     return float(value)
@@ -48,7 +50,7 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         a = self.attempts
         if isinstance(a, bool) or not isinstance(a, int) or not 1 <= a <= MAX_ATTEMPTS:
-            raise ValueError(
+            raise UsageError(
                 f"RetryPolicy.attempts must be an integer from 1 to {MAX_ATTEMPTS}, got {a!r}"
             )
         _number("backoff", self.backoff, 0.0, MAX_DELAY)

@@ -20,7 +20,13 @@ from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.bus.replies import Replies
 from khorsyio.bus.scheduler import Schedule
 from khorsyio.bus.subscription import Subscription
-from khorsyio.errors import BusClosedError, HandlerError, RegistrationError
+from khorsyio.errors import (
+    BusClosedError,
+    HandlerError,
+    RegistrationError,
+    StateError,
+    UnknownNameError,
+)
 from khorsyio.events import Context, Envelope, Error
 from khorsyio.graph import Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
@@ -383,7 +389,7 @@ class Bus:
     async def _redeliver(self, handler: str, env: Envelope) -> None:
         sub = self._by_name.get(handler)
         if sub is None:
-            raise KeyError(f"no handler named {handler!r} is registered")
+            raise UnknownNameError(f"no handler named {handler!r} is registered")
         if not self.accepting:
             raise BusClosedError("cannot replay a dead letter: the bus is not running")
         await sub.offer(env)
@@ -429,7 +435,7 @@ class Bus:
 
     def _process_pool(self) -> ProcessPool:
         if self._pool is None:
-            raise RuntimeError("no process pool: no process-mode handler is registered")
+            raise StateError("no process pool: no process-mode handler is registered")
         return self._pool
 
     @property

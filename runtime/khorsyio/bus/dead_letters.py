@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.errors import UnknownNameError
 from khorsyio.events import Envelope, Error
 
 __all__ = ["DeadLetter", "DeadLetterStore"]
@@ -78,7 +79,7 @@ class DeadLetterStore:
         try:
             return self._items[letter_id]
         except KeyError:
-            raise KeyError(f"no dead letter #{letter_id}") from None
+            raise UnknownNameError(f"no dead letter #{letter_id}") from None
 
     async def replay(self, letter_id: int) -> None:
         """Deliver the event again; the letter is removed once the bus has taken it."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.errors import UsageTypeError
 from khorsyio.events import Context, Envelope, new_trace_id
 
 __all__ = ["check_struct", "copy_struct", "isolated_copy", "make_envelope"]
@@ -15,7 +16,7 @@ __all__ = ["check_struct", "copy_struct", "isolated_copy", "make_envelope"]
 def check_struct(verb: str, event: str, data: Any) -> None:
     """Refuse a payload that is not a Struct instance, naming the call."""
     if not isinstance(data, msgspec.Struct):
-        raise TypeError(
+        raise UsageTypeError(
             f"bus.{verb}('{event}', ...): the payload must be a msgspec.Struct instance, "
             f"got {type(data).__name__}"
         )
@@ -36,7 +37,7 @@ def make_envelope(
     if isinstance(event, Envelope):
         return event
     if not isinstance(event, str) or not event:
-        raise TypeError(f"bus.{verb}() takes an event name or an Envelope, got {event!r}")
+        raise UsageTypeError(f"bus.{verb}() takes an event name or an Envelope, got {event!r}")
     check_struct(verb, event, data)
     if parent is not None and trace_id is None:
         ctx = parent.child(source or parent.source)

@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from khorsyio.errors import StateError
 from khorsyio.events import Context
 
 __all__ = ["ProcessPool"]
@@ -61,7 +62,7 @@ class ProcessPool:
 
     async def run(self, handler_cls: type[Any], data: Any, ctx: Context) -> Any:
         if self._executor is None:
-            raise RuntimeError("the process pool is not running")
+            raise StateError("the process pool is not running")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor,

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from khorsyio.bus.envelopes import copy_struct
-from khorsyio.errors import BusClosedError
+from khorsyio.errors import BusClosedError, UsageError
 
 __all__ = ["Schedule"]
 
@@ -23,7 +23,7 @@ class Schedule:
 
     def __init__(self, event_type: str, data: msgspec.Struct, interval: float, source: str) -> None:
         if not interval > 0:
-            raise ValueError(f"schedule('{event_type}'): interval must be > 0 seconds")
+            raise UsageError(f"schedule('{event_type}'): interval must be > 0 seconds")
         self.event_type = event_type
         self.data = data
         self.interval = interval

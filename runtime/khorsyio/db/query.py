@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from khorsyio.db.errors import QueryError
-from khorsyio.errors import ConfigError
+from khorsyio.errors import ConfigError, UsageTypeError
 
 __all__ = ["OPS", "apply_cursor", "apply_filters", "apply_order", "paginate"]
 
@@ -60,7 +60,7 @@ def _show(value: Any) -> str:
 def _columns(model: Any) -> dict[str, Any]:
     mapper = inspect(model, raiseerr=False)
     if not isinstance(mapper, Mapper):
-        raise TypeError(f"expected a mapped ORM class, got {model!r}")
+        raise UsageTypeError(f"expected a mapped ORM class, got {model!r}")
     return {prop.key: getattr(mapper.class_, prop.key) for prop in mapper.column_attrs}
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from khorsyio.domain import qualify
-from khorsyio.errors import RegistrationError
+from khorsyio.errors import RegistrationError, StateError
 from khorsyio.graph import Node
 from khorsyio.http.errors import BadRequest
 from khorsyio.http.examples import (
@@ -146,7 +146,7 @@ class BusRoute(BaseRoute):
     async def invoke(self, req: Request, send: Send) -> None:
         app = req.app
         if app is None:
-            raise RuntimeError(f"{self.label}: a bus route needs the App")
+            raise StateError(f"{self.label}: a bus route needs the App")
         if self.body is None:
             data: Any = NoBody()
         else:

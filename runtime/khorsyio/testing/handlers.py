@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from khorsyio.bus.bus import Bus
 from khorsyio.bus.subscription import Subscription
-from khorsyio.errors import BusClosedError, HandlerError
+from khorsyio.errors import BusClosedError, HandlerError, UnknownNameError
 from khorsyio.events import Context, Envelope
 from khorsyio.handler import Handler
 
@@ -111,7 +111,9 @@ async def run_handler(
     live = next((s for s in bus.subscriptions if s.name == name), None)
     if live is None or (not isinstance(handler, str) and not isinstance(live.handler, handler)):
         known = ", ".join(sorted(s.name for s in bus.subscriptions)) or "none"
-        raise KeyError(f"run_handler: no handler {name!r} is registered (registered: {known})")
+        raise UnknownNameError(
+            f"run_handler: no handler {name!r} is registered (registered: {known})"
+        )
     probe = _Probe.of(live)
     env = Envelope(
         event_type=live.subscribes_to, payload=data, ctx=ctx or Context(source="run_handler")

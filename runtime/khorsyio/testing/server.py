@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from khorsyio.errors import LifespanError
+
 __all__ = ["serve"]
 
 
@@ -39,7 +41,7 @@ async def serve(
             while not server.started:  # uvicorn exposes a flag, not an event
                 if task.done():
                     task.result()
-                    raise RuntimeError("uvicorn exited during startup (see its log)")
+                    raise LifespanError("uvicorn exited during startup (see its log)")
                 await asyncio.sleep(0.01)
         bound = server.servers[0].sockets[0].getsockname()
         yield f"http://{bound[0]}:{bound[1]}"

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import socketio
 
-from khorsyio.errors import SocketConnectionError, SocketRequestError
+from khorsyio.errors import SocketConnectionError, SocketRequestError, UsageError
 from khorsyio.events import new_trace_id
 from khorsyio.ws.protocol import ERROR_EVENT, INCOMING_EVENT
 
@@ -150,7 +150,7 @@ class SocketClient:
         """
         tid = trace_id or new_trace_id()
         if tid in self._waiters:
-            raise ValueError(f"a request with trace id {tid!r} is already waiting")
+            raise UsageError(f"a request with trace id {tid!r} is already waiting")
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiters[tid] = _Waiter(response_type, fut)
         try:
@@ -204,7 +204,7 @@ class SocketClient:
             self._disconnected.set()
         for waiter in self._waiters.values():
             if not waiter.future.done():
-                waiter.future.set_exception(ConnectionError(f"disconnected ({reason})"))
+                waiter.future.set_exception(SocketConnectionError(f"disconnected ({reason})"))
         await self._dispatch("disconnect", {"reason": str(reason) if reason else ""})
 
     async def _on_connect_error(self, data: Any = None) -> None:
