@@ -3,9 +3,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 import pytest
 
-from khorsyio import ClientError, Request, Response
+from khorsyio import ClientError, Request, Response, UsageError
+from khorsyio.http.errors import map_exception, mapped_exceptions
 from khorsyio.testing import TestClient
 
 from .conftest import make_app
@@ -104,14 +106,66 @@ def test_debug_adds_the_exception_text() -> None:
 
 
 class QueryError(ValueError):
-    """Like khorsyio.db's query helpers' error: a ValueError with an http_status."""
+    """A foreign library's error, declared a client error with map_exception."""
 
-    http_status = 400
-    code = "bad_query"
+
+map_exception(QueryError, status=400, code="bad_query")
 
 
 class WeirdStatus(Exception):
-    http_status = 503  # not a client error: stays a safe 500
+    """Not declared (and a 5xx cannot be declared): stays a safe 500."""
+
+    http_status = 400  # an attribute alone declares nothing
+
+
+class Unmappable(Exception):
+    pass
+
+
+def test_map_exception_refuses_what_cannot_be_a_client_error() -> None:
+    with pytest.raises(UsageError, match="status must be a 4xx"):
+        map_exception(Unmappable, status=503, code="unavailable")
+    with pytest.raises(UsageError, match="carries its own status"):
+        map_exception(ClientError, status=400, code="x")
+    with pytest.raises(TypeError, match="takes an exception class"):
+        map_exception("nope", status=400, code="x")  # type: ignore[arg-type]
+    assert Unmappable not in mapped_exceptions()
+    assert mapped_exceptions()[QueryError] == (400, "bad_query")
+    assert mapped_exceptions()[msgspec.ValidationError] == (422, "validation")
+
+
+class LibError(Exception):
+    """A foreign library's base error (declared with a fixed message)."""
+
+
+class LibNotFound(LibError):
+    pass
+
+
+class LibNotFoundHere(LibNotFound):
+    pass
+
+
+map_exception(LibError, status=403, code="forbidden", message="forbidden")
+map_exception(LibNotFound, status=404, code="hidden")
+
+
+def test_the_most_specific_declaration_wins_and_a_fixed_message_hides_the_text() -> None:
+    app = make_app()
+
+    async def denied(req: Request, send: Any) -> None:
+        raise LibError("/etc/shadow is not readable")
+
+    async def hidden(req: Request, send: Any) -> None:
+        raise LibNotFoundHere("not yours")
+
+    app.router.get("/denied", denied)
+    app.router.get("/hidden", hidden)
+    with TestClient(app) as c:
+        res = c.get("/denied")
+        assert (res.status_code, res.json()) == (403, {"error": "forbidden", "code": "forbidden"})
+        res = c.get("/hidden")
+        assert (res.status_code, res.json()) == (404, {"error": "not yours", "code": "hidden"})
 
 
 def test_client_errors_map_to_their_status() -> None:
