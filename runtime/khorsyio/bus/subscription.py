@@ -234,7 +234,10 @@ class Subscription:
             except HandlerError as f:
                 failure = f
             except ClientError as e:  # e.g. a QueryError: the caller's mistake, not ours
-                failure = HandlerError(e.code, str(e), details={"status": e.status})
+                info: dict[str, Any] = {"status": e.status}
+                if e.field is not None:
+                    info["field"] = e.field
+                failure = HandlerError(e.code, str(e), details=info)
             except TimeoutError:
                 failure = _failure("timeout", f"{self.name} timed out after {self.timeout}s")
             except Exception as e:

@@ -40,10 +40,10 @@ DEFAULT_BUS_ERRORS: Mapping[str, int] = {
 _SAFE = SAFE_MESSAGES
 
 
-def _client_status(details: Mapping[str, Any]) -> int:
-    """The 4xx status a handler's ``ClientError`` carried (in ``details``), else 500."""
+def _client_status(details: Mapping[str, Any]) -> int | None:
+    """The 4xx status a handler's ``ClientError`` carried (in ``details``), if any."""
     status = details.get("status")
-    return status if isinstance(status, int) and 400 <= status < 500 else 500
+    return status if isinstance(status, int) and 400 <= status < 500 else None
 
 
 class BusRoute(BaseRoute):
@@ -166,7 +166,8 @@ class BusRoute(BaseRoute):
         if err is None:
             await self.send_result(req, send, env.payload, self.status)
             return
-        status = self._error_status.get(err.code) or _client_status(err.details)
+        # a ClientError's own status is the most specific statement; then the route's table
+        status = _client_status(err.details) or self._error_status.get(err.code) or 500
         if status >= 500:
             log.error(
                 "%s failed: code=%s message=%s source=%s trace=%s",
@@ -180,6 +181,12 @@ class BusRoute(BaseRoute):
             message = err.message if debug else _SAFE.get(status, "internal error")
             code = err.code if err.code in self._error_status else "internal"
             await Response.error(send, message, status, code, headers={"x-trace-id": env.trace_id})
+            return
+        field = err.details.get("field")
+        if isinstance(field, str):
+            await Response.json(
+                send, {"error": err.message, "code": err.code, "field": field}, status
+            )
             return
         await Response.error(send, err.message, status, err.code)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import msgspec
@@ -323,6 +324,10 @@ class Reject(Handler[UserIn, UserOut]):
             raise ClientError("no such user", status=404, code="gone")
         if data.name == "teapot":
             raise ClientError("short and stout", status=418, code="teapot")
+        if data.name == "left":  # its own status wins over the table's not_found -> 404
+            raise ClientError("user left", status=410, code="not_found")
+        if data.name == "field":
+            raise ClientError("too short", status=422, code="validation", field="$.name")
         return UserOut(id=1, name=data.name)
 
 
@@ -332,6 +337,8 @@ class Reject(Handler[UserIn, UserOut]):
         ("dup", 409, {"error": "already there", "code": "conflict"}),
         ("gone", 404, {"error": "no such user", "code": "gone"}),
         ("teapot", 418, {"error": "short and stout", "code": "teapot"}),
+        ("left", 410, {"error": "user left", "code": "not_found"}),
+        ("field", 422, {"error": "too short", "code": "validation", "field": "$.name"}),
     ],
 )
 async def test_errors_raised_by_handlers_map_to_statuses(
@@ -348,3 +355,16 @@ async def test_errors_raised_by_handlers_map_to_statuses(
         r = await client.post("/r", json={"name": name})
     assert r.status_code == status
     assert r.json() == body
+
+
+def test_a_crash_behind_a_bus_route_is_a_500_and_the_bus_logs_its_trace_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="khorsyio.bus"), TestClient(bus_app()) as c:
+        res = c.post("/users", json={"name": "boom"}, headers={"x-trace-id": "trace-bus-7"})
+    assert (res.status_code, res.json()) == (500, {"error": "internal error", "code": "internal"})
+    assert res.headers["x-trace-id"] == "trace-bus-7"
+    lines = [r for r in caplog.records if r.name == "khorsyio.bus"]
+    assert [r.getMessage() for r in lines] == ["CheckUser failed on user.create trace=trace-bus-7"]
+    assert lines[0].exc_info is not None
+    assert "secret stack detail" in str(lines[0].exc_info[1])
