@@ -205,8 +205,7 @@ def test_person_lines_anywhere_survive_any_graph_change(
     ops: list[tuple[str, int]],
 ) -> None:
     # no ruff per example: the texts stay as rendered, as for a module that is not ruff-clean
-    monkeypatch.setattr(gen, "format_texts", dict)  # the fresh renderings
-    monkeypatch.setattr(fmt, "format_texts", dict)  # the merged modules
+    monkeypatch.setattr(fmt, "format_batch", list)  # the fresh renderings, the merged modules
     root = tmp_path_factory.mktemp("p") / "proj"
     shutil.copytree(generated, root)
     path = _module(root)

@@ -1,18 +1,18 @@
 """Merging each handler module with its fresh rendering, and the manifest entry it leaves.
 
 A handler without a module gets the fresh stub; one with a module gets gen's members
-rewritten (:func:`khorsyio_gen.cst.merge.merge_handler`); :func:`finish_merged` then formats
-what was ruff-clean, checks that nothing of the person's went missing and encodes each
-module in its own encoding.
+rewritten (:func:`khorsyio_gen.cst.merge.merge_handler`), a :class:`MergedModule` that the
+format phase (:mod:`khorsyio_gen.phases.format`) formats, checks and encodes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import libcst as cst
 
-from khorsyio_gen.cst.guard import MergeConflict, check_kept
+from khorsyio_gen.cst.guard import MergeConflict
 from khorsyio_gen.cst.imports import imported
 from khorsyio_gen.cst.merge import (
     HandlerParseError,
@@ -24,37 +24,50 @@ from khorsyio_gen.cst.merge import (
     find_method,
     merge_handler,
 )
-from khorsyio_gen.cst.source import Source, SourceError, encode_source
+from khorsyio_gen.cst.source import Source
 from khorsyio_gen.cst.stmts import Owned, docstring
-from khorsyio_gen.fmt import format_if_clean
 from khorsyio_gen.manifest import HandlerEntry, Manifest
 from khorsyio_gen.phases.outcome import Outcome
+from khorsyio_gen.phases.render import Fresh
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.handler import GEN_ATTRS
 
-__all__ = ["Merged", "finish_merged", "merge_handlers"]
+__all__ = ["Merged", "MergedModule", "merge_handlers"]
 
-Merged = dict[str, tuple[str, str, Owned]]
-"""Target path -> (the module's text, the merged text, what of the original gen owned)."""
+
+@dataclass(frozen=True)
+class MergedModule:
+    """A person's handler module and what the merge made of it (not formatted yet)."""
+
+    before: str
+    """The module's text as gen found it."""
+    after: str
+    """The merged text."""
+    owned: Owned
+    """What of ``before`` gen owned (every other line must still be in ``after``)."""
+
+
+Merged = dict[str, MergedModule]
+"""The merged modules, by target path."""
 
 
 def merge_handlers(
     handlers: list[HandlerPlan],
-    formatted: Mapping[str, str],
+    fresh: Fresh,
     sources: Mapping[str, tuple[str, Source]],
     old: Manifest,
     new: Manifest,
     out: Outcome,
     conflicts: list[str],
 ) -> Merged:
-    """Record each handler in ``new`` and merge its module; ``formatted`` holds the fresh
-    renderings under ``ideal/<path>``. Refusals go to ``conflicts``."""
+    """Record each handler in ``new`` and merge its module with its rendering in ``fresh``
+    (a new module is that rendering). Refusals go to ``conflicts``."""
     merged: Merged = {}
     for h in handlers:
         entry = old.handlers.get(h.id)
-        ideal = formatted[f"ideal/{h.path}"]
+        ideal = fresh.modules[h.id]
         ideal_mod = cst.parse_module(ideal)
-        record = _record(h, ideal, ideal_mod, formatted[f"ideal/{h.test}"])
+        record = _record(h, ideal, ideal_mod, fresh.tests[h.id])
         new.handlers[h.id] = record
         src = sources.get(h.id)
         if src is None:
@@ -82,30 +95,13 @@ def merge_handlers(
         record.attrs, record.deps = result.attrs, result.deps
         if result.is_stub:
             out.stubs.append(h.name)
-        merged[h.path] = (source.text, result.code, result.owned)
+        merged[h.path] = MergedModule(source.text, result.code, result.owned)
         if not source.plain:
             out.sources[h.path] = source
         if rel != h.path:
             out.deletes.append(rel)
             out.notes.append(f"moved {rel} -> {h.path}")
     return merged
-
-
-def finish_merged(merged: Merged, out: Outcome) -> list[str]:
-    """Format merged modules that were ruff-clean before the change, check that nothing of
-    the person's went missing, and encode each in its own encoding; the refusals."""
-    conflicts: list[str] = []
-    done = format_if_clean({rel: (text, code) for rel, (text, code, _) in merged.items()})
-    for rel, (text, _, owned) in merged.items():
-        code = done[rel]
-        try:
-            check_kept(rel, text, code, owned.lines)
-            if rel in out.sources:
-                out.raw[rel] = encode_source(rel, code, out.sources[rel])
-        except (MergeConflict, SourceError) as e:
-            conflicts.append(str(e))
-        out.writes[rel] = code
-    return conflicts
 
 
 def _record(h: HandlerPlan, ideal: str, ideal_mod: cst.Module, ideal_test: str) -> HandlerEntry:

@@ -6,7 +6,7 @@ import msgspec
 
 from khorsyio_gen.cst.merge import code_hash
 from khorsyio_gen.manifest import HandlerEntry, Manifest
-from khorsyio_gen.phases.current import text_or_none
+from khorsyio_gen.phases.locate import text_or_none
 from khorsyio_gen.phases.outcome import Outcome
 
 __all__ = ["keep_orphans"]

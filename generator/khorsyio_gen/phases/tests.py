@@ -9,7 +9,7 @@ from khorsyio_gen.cst.merge import code_hash
 from khorsyio_gen.cst.rename import rename_in_test
 from khorsyio_gen.manifest import HandlerEntry, Manifest
 from khorsyio_gen.names import snake
-from khorsyio_gen.phases.current import text_or_none
+from khorsyio_gen.phases.locate import text_or_none
 from khorsyio_gen.phases.outcome import Outcome
 from khorsyio_gen.plan import HandlerPlan
 from khorsyio_gen.render.conftest import CONFTEST
