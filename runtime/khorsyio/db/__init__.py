@@ -16,6 +16,7 @@ from khorsyio.db.errors import (
     PlaceholderError,
     QueryError,
 )
+from khorsyio.db.page import Page
 from khorsyio.db.query import OPS, apply_cursor, apply_filters, apply_order, paginate
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DatabaseUsageError",
+    "Page",
     "PlaceholderError",
     "QueryError",
     "apply_cursor",

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from khorsyio.db.errors import QueryError
+from khorsyio.db.page import Page
 from khorsyio.errors import ConfigError, UsageTypeError
 
 __all__ = ["OPS", "apply_cursor", "apply_filters", "apply_order", "paginate"]
@@ -345,8 +346,9 @@ async def paginate(
     page: int | str = 1,
     per_page: int | str = 20,
     max_per_page: int = 100,
-) -> dict[str, Any]:
-    """One page of ``stmt``: ``{"items", "total", "page", "per_page", "pages"}``.
+) -> Page[Any]:
+    """One page of ``stmt``: a :class:`Page` (``items``, ``total``, ``page``, ``per_page``,
+    ``pages``), readable as ``page.items`` or, as in khorsyio 0.2, ``page["items"]``.
 
     ``items`` are ORM objects when ``stmt`` selects one entity (``select(User)``), dicts
     otherwise. ``per_page`` is capped at ``max_per_page``; a page past the end is empty.
@@ -361,10 +363,6 @@ async def paginate(
         items = list(result.unique().scalars().all())
     else:
         items = [dict(row) for row in result.mappings().all()]
-    return {
-        "items": items,
-        "total": total,
-        "page": number,
-        "per_page": size,
-        "pages": (total + size - 1) // size,
-    }
+    return Page(
+        items=items, total=total, page=number, per_page=size, pages=(total + size - 1) // size
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import literal_column, select, text
 
@@ -427,3 +428,28 @@ async def test_walking_all_pages_with_a_cursor(people: Database) -> None:
             seen += batch
             cursor = batch[-1]
         assert seen == expected
+
+
+async def test_paginate_returns_a_typed_page_that_reads_like_the_old_dict(people: Database) -> None:
+    from khorsyio.db import Page
+
+    async with people.session() as s:
+        page = await paginate(s, select(User.id).order_by(User.id), page=2, per_page=4)
+    assert isinstance(page, Page)
+    assert (page.items, page.total, page.page, page.per_page, page.pages) == (
+        [{"id": 5}, {"id": 6}],
+        6,
+        2,
+        4,
+        2,
+    )
+    as_dict = {"items": [{"id": 5}, {"id": 6}], "total": 6, "page": 2, "per_page": 4, "pages": 2}
+    assert page == as_dict
+    assert list(page) == list(as_dict)
+    assert list(page.items()) == list(as_dict.items())
+    assert msgspec.json.decode(msgspec.json.encode(page)) == as_dict
+    page["items"] = [1]
+    assert page.items == [1]
+    page.items.append(2)
+    assert page["items"] == [1, 2]
+    assert dict(page.items())["items"] == [1, 2]
