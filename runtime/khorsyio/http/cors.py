@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from khorsyio.errors import ConfigError
+from khorsyio.http.methods import METHODS
 
 __all__ = ["CorsConfig"]
-
-_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 Header = tuple[bytes, bytes]
 
@@ -49,7 +48,7 @@ class CorsConfig:
         expose_headers: Sequence[str] = (),
     ) -> None:
         self.origins = _as_list(origins, "origin")
-        self.methods = [m.upper() for m in _as_list(methods or _ALL_METHODS, "method")]
+        self.methods = [m.upper() for m in _as_list(methods or METHODS, "method")]
         self.headers = [h.lower() for h in _as_list(headers, "header")]
         self.credentials = bool(credentials)
         self.max_age = max_age
@@ -72,7 +71,7 @@ class CorsConfig:
             raise ConfigError(
                 f"CorsConfig: max_age must be a non-negative integer, got {self.max_age!r}"
             )
-        bad = sorted(set(self.methods) - set(_ALL_METHODS))
+        bad = sorted(set(self.methods) - set(METHODS))
         if bad:
             raise ConfigError(f"CorsConfig: unknown method(s) {', '.join(bad)}")
         for o in self.origins:

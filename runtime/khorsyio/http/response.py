@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from email.utils import format_datetime
 from typing import Any
 
 import msgspec
 
-__all__ = ["Response", "Send", "build_cookie", "build_headers"]
+from khorsyio.types import Send  # defined in khorsyio.types; importable from here too
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+__all__ = [
+    "SHUTDOWN_CODE",
+    "SHUTDOWN_MESSAGE",
+    "Response",
+    "Send",
+    "build_cookie",
+    "build_headers",
+    "error_body",
+    "send_response",
+]
+
+SHUTDOWN_CODE = "shutdown"
+"""The code of work refused because the app is stopping: HTTP 503 and websocket alike."""
+SHUTDOWN_MESSAGE = "the service is shutting down"
+
 Header = tuple[bytes, bytes]
 HeadersArg = Mapping[str, str] | None
 CookiesArg = Mapping[str, "str | Mapping[str, Any]"] | None
@@ -128,9 +142,25 @@ def build_headers(
     return out
 
 
-async def _send(send: Send, status: int, headers: list[Header], body: bytes) -> None:
+def error_body(message: str, code: str, **extra: Any) -> bytes:
+    """The JSON of every error khorsyio answers: ``{"error": message, "code": code, ...}``.
+
+    HTTP errors, the 503 of a stopping app and :meth:`Response.error` all write it here;
+    ``extra`` adds fields (``field`` of a validation error, ``detail`` in debug mode).
+    """
+    return _encode({"error": message, "code": code, **extra})
+
+
+async def send_response(send: Send, status: int, headers: list[Header], body: bytes) -> None:
+    """Write one whole response: its start (status, headers) and its body."""
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _json_headers(body: bytes, headers: HeadersArg, cookies: CookiesArg) -> list[Header]:
+    if headers is None and cookies is None:  # the common case: no checks to run
+        return [_JSON, (b"content-length", str(len(body)).encode())]
+    return build_headers(_JSON, len(body), headers, cookies)
 
 
 class Response:
@@ -152,12 +182,7 @@ class Response:
     ) -> None:
         """``data`` (a Struct, dict, list, ... or ready JSON bytes) as ``application/json``."""
         body = data if isinstance(data, bytes) else _encode(data)
-        if headers is None and cookies is None:
-            h = [_JSON, (b"content-length", str(len(body)).encode())]
-        else:
-            h = build_headers(_JSON, len(body), headers, cookies)
-        await send({"type": "http.response.start", "status": status, "headers": h})
-        await send({"type": "http.response.body", "body": body})
+        await send_response(send, status, _json_headers(body, headers, cookies), body)
 
     @staticmethod
     async def ok(
@@ -165,12 +190,7 @@ class Response:
     ) -> None:
         """``200`` with the keyword arguments as a JSON object."""
         body = _encode(fields)
-        if headers is None and cookies is None:
-            h = [_JSON, (b"content-length", str(len(body)).encode())]
-        else:
-            h = build_headers(_JSON, len(body), headers, cookies)
-        await send({"type": "http.response.start", "status": 200, "headers": h})
-        await send({"type": "http.response.body", "body": body})
+        await send_response(send, 200, _json_headers(body, headers, cookies), body)
 
     @staticmethod
     async def error(
@@ -181,8 +201,8 @@ class Response:
         headers: HeadersArg = None,
         cookies: CookiesArg = None,
     ) -> None:
-        """``{"error": message, "code": code}`` with ``status``."""
-        await Response.json(send, {"error": message, "code": code}, status, headers, cookies)
+        """``{"error": message, "code": code}`` (:func:`error_body`) with ``status``."""
+        await Response.json(send, error_body(message, code), status, headers, cookies)
 
     @staticmethod
     async def text(
@@ -194,7 +214,7 @@ class Response:
     ) -> None:
         """``text/plain; charset=utf-8``."""
         body = text.encode()
-        await _send(send, status, build_headers(_TEXT, len(body), headers, cookies), body)
+        await send_response(send, status, build_headers(_TEXT, len(body), headers, cookies), body)
 
     @staticmethod
     async def html(
@@ -206,7 +226,7 @@ class Response:
     ) -> None:
         """``text/html; charset=utf-8``."""
         body = html.encode()
-        await _send(send, status, build_headers(_HTML, len(body), headers, cookies), body)
+        await send_response(send, status, build_headers(_HTML, len(body), headers, cookies), body)
 
     @staticmethod
     async def raw(
@@ -219,7 +239,7 @@ class Response:
     ) -> None:
         """Any bytes with any content type."""
         ct = _check_header("content-type", content_type)
-        await _send(send, status, build_headers(ct, len(body), headers, cookies), body)
+        await send_response(send, status, build_headers(ct, len(body), headers, cookies), body)
 
     @staticmethod
     async def empty(
@@ -229,7 +249,7 @@ class Response:
         h = build_headers(None, 0, headers, cookies)
         if status == 204 or status == 304:
             h = [x for x in h if x[0] != b"content-length"]
-        await _send(send, status, h, b"")
+        await send_response(send, status, h, b"")
 
     @staticmethod
     async def redirect(
@@ -242,4 +262,4 @@ class Response:
         """A redirect to ``url`` (``307`` keeps the method; use ``303`` after a POST)."""
         h = build_headers(None, 0, headers, cookies)
         h.append(_check_header("location", url))
-        await _send(send, status, h, b"")
+        await send_response(send, status, h, b"")

@@ -5,25 +5,26 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Sequence
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from khorsyio.errors import RegistrationError, ResponseContractError
 from khorsyio.graph import Node
+from khorsyio.http.methods import BODY_METHODS, METHODS
 from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
-from khorsyio.http.response import Response, Send
+from khorsyio.http.paths import Segment, parse_path
+from khorsyio.http.response import Response
+from khorsyio.types import Send
 
 if TYPE_CHECKING:
     from khorsyio.http.request import Request
-    from khorsyio.http.router import Segment
 
 __all__ = ["BODY_METHODS", "BaseRoute", "NoBody", "Route", "check_status"]
 
 log = logging.getLogger("khorsyio.http")
 
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 _encode = msgspec.json.Encoder().encode
 
@@ -48,7 +49,7 @@ class BaseRoute:
 
     kind = "base"
     plain = False
-    """A plain ``handler(req, send)`` route (the HTTP app inlines its call)."""
+    """A plain ``handler(req, send)`` route."""
 
     def __init__(
         self,
@@ -64,11 +65,9 @@ class BaseRoute:
         name: str,
         include_in_schema: bool,
     ) -> None:
-        from khorsyio.http.router import parse_path
-
-        if not isinstance(method, str) or method.upper() not in _METHODS:
+        if not isinstance(method, str) or method.upper() not in METHODS:
             raise RegistrationError(
-                f"route {method!r} {path!r}: method must be one of {', '.join(_METHODS)}"
+                f"route {method!r} {path!r}: method must be one of {', '.join(METHODS)}"
             )
         self.method = method.upper()
         self.path = path
@@ -215,13 +214,13 @@ class Route(BaseRoute):
                 await self.send_result(req, send, result, self.status)
             return
         result = self.handler(req, send)
-        if result is not None and inspect.isawaitable(result):
+        if result is not None and (type(result) is CoroutineType or inspect.isawaitable(result)):
             result = await result
         if not req.status:
-            await self.finish(req, result)
+            await self.finish(req, result, send)
 
-    async def finish(self, req: Request, result: Any) -> None:
+    async def finish(self, req: Request, result: Any, send: Send | None = None) -> None:
         """After a plain handler that sent nothing: send what it returned, as JSON."""
         if result is None:
             raise RuntimeError(f"{self.label}: the handler returned without sending a response")
-        await Response.json(req.send, result, self.status)
+        await Response.json(req.send if send is None else send, result, self.status)
