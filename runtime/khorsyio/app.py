@@ -1,11 +1,12 @@
-"""App: the composition root. ASGI entry point, lifespan, dependency wiring, run()."""
+"""App: the composition root. ASGI entry point, lifespan, dependency wiring.
+
+Serving (``App.run``) lives in :mod:`khorsyio.serve`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,24 +15,20 @@ from khorsyio.client import HttpClient
 from khorsyio.db import Database
 from khorsyio.di import Container, Unresolved
 from khorsyio.domain import Domain, qualify
-from khorsyio.errors import (
-    ConfigError,
-    KhorsyioError,
-    RegistrationError,
-    SettingsError,
-    WiringError,
-)
+from khorsyio.errors import KhorsyioError, RegistrationError, WiringError
 from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
-from khorsyio.http import CorsConfig, HttpApp, Router
+from khorsyio.http import CorsConfig, HttpApp, Response, Router
+from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
 from khorsyio.settings import Settings
+from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws import SocketTransport
 
-__all__ = ["App"]
+__all__ = ["App", "namespaced_class"]
 
 log = logging.getLogger("khorsyio.app")
 
-Scope = dict[str, Any]
+_SHUTTING_DOWN = error_body(SHUTDOWN_MESSAGE, SHUTDOWN_CODE)
 
 
 class _Pending:
@@ -61,14 +58,13 @@ class App:
     ) -> None:
         self.settings = settings if settings is not None else Settings.load()
         self.strict = self.settings.bus.strict_graph if strict is None else strict
-        self.cors = cors
         if cors is not None:
             cors.validate()
         self.bus = Bus(settings=self.settings.bus)
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
-        self.transport = SocketTransport(self)
+        self.transport = SocketTransport(self.bus, self.settings.ws, cors)
         self.container = Container()
         for key, value in (
             ("app", self),
@@ -85,7 +81,7 @@ class App:
         self._externals: set[str] = set()
         self._terminals: set[str] = set()
         self._allowed_cycles: set[str] = set()
-        self._http = HttpApp(self)
+        self._http = HttpApp(self, cors)
         if self.settings.http.openapi:  # /docs: Swagger UI's files served here, not a CDN
             from khorsyio.http.docs_page import asset_routes
 
@@ -94,6 +90,22 @@ class App:
         self._shut_down = False
         self._start_lock: asyncio.Lock | None = None
         self.graph_problems: list[GraphProblem] = []
+
+    @property
+    def cors(self) -> CorsConfig | None:
+        """Which browser origins may call the app, over HTTP and socket.io alike.
+
+        Settable at any time (``app.cors = CorsConfig(...)``): the HTTP layer and the
+        socket.io transport both follow, since this property is the one place that sets it.
+        """
+        return self._http.cors
+
+    @cors.setter
+    def cors(self, cors: CorsConfig | None) -> None:
+        if cors is not None:
+            cors.validate()
+        self._http.cors = cors
+        self.transport.cors = cors
 
     # -- composition ----------------------------------------------------------------------
 
@@ -115,7 +127,13 @@ class App:
             self._build_and_register([self._pending[-1]])
 
     def mount(self, domain: Domain) -> None:
-        """Register a domain's handlers (namespaced) and routes."""
+        """Register a domain's handlers (namespaced) and routes.
+
+        A handler whose names the namespace changes is registered as a subclass carrying
+        the qualified names (see :func:`namespaced_class`): ``handler.subscribes_to`` reads
+        ``"user.create"`` for ``subscribes_to = "create"`` in domain ``user``, while the
+        class you wrote keeps its own.
+        """
         for h in domain.handlers:
             self.register(h, namespace=domain.namespace)
         self.router.mount(domain.routes, namespace=domain.namespace)
@@ -139,6 +157,8 @@ class App:
         built: list[tuple[Handler[Any, Any], _Pending]] = []
         for p in pending:
             h = p.handler
+            if p.namespace:
+                h = _in_namespace(h, p.namespace)
             if isinstance(h, type):
                 cls: type[Handler[Any, Any]] = h
                 if cls.execution_mode == "process":
@@ -168,9 +188,6 @@ class App:
             pub = qualify(p.namespace, cls.publishes)
             also = {qualify(p.namespace, e): t for e, t in routed_contracts(cls).items()}
             self.bus.register(inst, subscribes_to=sub_to, publishes=pub, also_publishes=also)
-            if p.namespace:  # the seed shows namespaced names on the instance
-                inst.__dict__["subscribes_to"] = sub_to
-                inst.__dict__["publishes"] = pub
 
     def graph_nodes(self) -> list[Node]:
         """The whole event graph: handlers, schedules, routes, websocket entries, externals."""
@@ -239,7 +256,7 @@ class App:
 
     # -- ASGI -----------------------------------------------------------------------------
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind in ("http", "websocket") and not self._started:
             if self._shut_down:  # a late request must not start the app again
@@ -256,16 +273,14 @@ class App:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             msg = await receive()
             if msg["type"] == "lifespan.startup":
                 try:
                     await self.startup()
                 except Exception as e:
-                    # a khorsyio error says what is wrong in its message; anything else is a
-                    # bug somewhere (a provider, a handler's __init__): keep its traceback
-                    log.error("startup failed: %s", e, exc_info=not isinstance(e, KhorsyioError))
+                    _log_startup_failure(e)
                     await send({"type": "lifespan.startup.failed", "message": str(e)})
                     return
                 await send({"type": "lifespan.startup.complete"})
@@ -285,77 +300,69 @@ class App:
         """Serve the app with granian when installed (and SERVER_SERVER allows), else uvicorn.
 
         ``target`` is an import string such as ``"app.main:app"``; by default it is derived
-        from the script that calls ``run()``, which multi-worker serving needs.
+        from the script that calls ``run()``, which multi-worker serving needs: that
+        script's folder is then put on ``sys.path`` and ``PYTHONPATH`` when missing (logged
+        at info level; see :func:`khorsyio.serve.main_target`).
         ``SERVER_SERVER=granian`` without granian installed is a :class:`SettingsError`
         (printed as one line when it stops the program) naming the extra to install.
         """
-        s = self.settings.server
-        target = target or _main_target()
-        use = s.server
-        if use == "auto":
-            try:
-                import granian  # noqa: F401
+        from khorsyio.serve import serve
 
-                use = "granian"
-            except ImportError:
-                use = "uvicorn"
-        if use == "granian":
-            try:
-                from granian import Granian  # type: ignore[attr-defined,unused-ignore]
-                from granian.constants import Interfaces
-            except ImportError as e:
-                raise SettingsError(
-                    f"SERVER_SERVER=granian but granian cannot be imported ({e}): "
-                    'pip install "khorsyio[granian]", or set SERVER_SERVER=uvicorn'
-                ) from None
-            if target is None:
-                raise ConfigError(
-                    "granian needs an import target: app.run('app.main:app') "
-                    "(or run a script that defines `app`)"
-                )
-            Granian(
-                target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers
-            ).serve()
-            return
-        import uvicorn
-
-        # refuse oversize websocket frames in the server, before they are buffered
-        ws_max = self.settings.ws.max_message_size
-        if s.workers > 1 and target is not None:
-            uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
-        else:
-            uvicorn.run(self, host=s.host, port=s.port, ws_max_size=ws_max)
+        serve(self, target)
 
 
-async def _refuse(kind: str, send: Any) -> None:
+async def _refuse(kind: str, send: Send) -> None:
     """503 for HTTP, a close for a websocket: the app is shutting down or has stopped."""
     if kind == "websocket":
         await send({"type": "websocket.close", "code": 1001})
         return
-    body = b'{"error":"the service is shutting down","code":"shutdown"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(body)),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await Response.json(send, _SHUTTING_DOWN, 503)
 
 
-def _main_target() -> str | None:
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if not path:
-        return None
-    script_dir = os.path.dirname(os.path.abspath(path))
-    module = os.path.splitext(os.path.basename(path))[0]
-    pythonpath = os.environ.get("PYTHONPATH", "")
-    if script_dir not in pythonpath.split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (script_dir, pythonpath) if p)
-    if script_dir not in sys.path:
-        sys.path.insert(0, script_dir)
-    return f"{module}:app"
+def _log_startup_failure(e: Exception) -> None:
+    """One line saying what is wrong; the traceback too, at the level a reader needs it.
+
+    A khorsyio error (wiring, settings, an unreachable database) says what is wrong in its
+    message: its traceback is logged at debug level. Anything else is a bug somewhere (a
+    provider, a handler's ``__init__``): its traceback is part of the error line.
+    """
+    if isinstance(e, KhorsyioError):
+        log.error("startup failed: %s", e)
+        log.debug("startup failed: traceback", exc_info=e)
+    else:
+        log.error("startup failed: %s", e, exc_info=e)
+
+
+def namespaced_class(cls: type[Handler[Any, Any]], namespace: str) -> type[Handler[Any, Any]]:
+    """``cls`` as registered in ``namespace``: a subclass whose wiring names are qualified.
+
+    ``subscribes_to = "create"`` in namespace ``"user"`` reads ``"user.create"`` on the
+    subclass (and its instances), ``publishes`` likewise; names already in the namespace
+    stay. The subclass has the same name, module and qualified name (process-mode workers
+    import the class you wrote) and no other change; ``cls`` itself is returned when the
+    namespace changes nothing.
+    """
+    sub_to = qualify(namespace, cls.subscribes_to)
+    pub = qualify(namespace, cls.publishes)
+    if sub_to == cls.subscribes_to and pub == cls.publishes:
+        return cls
+    ns = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+        "__slots__": (),  # same layout: a ready instance can move to it
+        "subscribes_to": sub_to,
+        "publishes": pub,
+    }
+    return type(cls.__name__, (cls,), ns)
+
+
+def _in_namespace(
+    handler: type[Handler[Any, Any]] | Handler[Any, Any], namespace: str
+) -> type[Handler[Any, Any]] | Handler[Any, Any]:
+    if isinstance(handler, type):
+        return namespaced_class(handler, namespace)
+    cls = namespaced_class(type(handler), namespace)
+    if cls is not type(handler):
+        handler.__class__ = cls  # a ready instance shows its qualified names too
+    return handler

@@ -5,15 +5,17 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from types import CoroutineType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.errors import client_error_of
+from khorsyio.http.methods import BODY_METHODS
+from khorsyio.http.middleware import Endpoint, build_stack
 from khorsyio.http.request import ClientDisconnect, Request
-from khorsyio.http.response import Response, Send
+from khorsyio.http.response import Response, error_body, send_response
 from khorsyio.http.router import Router
-from khorsyio.http.routes import BODY_METHODS, BaseRoute, Route
+from khorsyio.http.routes import Route
+from khorsyio.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from khorsyio.app import App
@@ -22,32 +24,33 @@ __all__ = ["HttpApp"]
 
 log = logging.getLogger("khorsyio.http")
 
-Receive = Any
-
-_FORBIDDEN = b'{"error":"forbidden","code":"forbidden"}'
-_NOT_FOUND = b'{"error":"not found","code":"not_found"}'
-_NOT_ALLOWED = b'{"error":"method not allowed","code":"method_not_allowed"}'
-_CORS_REFUSED = b'{"error":"CORS preflight refused","code":"cors_refused"}'
+_FORBIDDEN = error_body("forbidden", "forbidden")
+_NOT_FOUND = error_body("not found", "not_found")
+_NOT_ALLOWED = error_body("method not allowed", "method_not_allowed")
+_CORS_REFUSED = error_body("CORS preflight refused", "cors_refused")
 
 
 class HttpApp:
     """Serves the http scope of an :class:`~khorsyio.App`.
 
     Order of work: route lookup; CORS preflight (answered here, no middleware); 404/405;
-    middleware (``False`` gives 403); Content-Length check (413); the route; after-hooks.
+    the middleware stack (``router.around``, outermost first); the gates (``router.use``,
+    ``False`` gives 403); Content-Length check (413); the route; after-hooks.
     A client error (:class:`~khorsyio.errors.ClientError`, an exception with an
     ``http_status``) becomes ``{"error", "code"}`` with its status; any other exception a
     500 ``{"error": "internal error", "code": "internal"}`` and a log line with the method,
     path and trace id (the exception text is added only when SERVER_DEBUG is set).
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, cors: CorsConfig | None = None) -> None:
         self.app = app
         self.router: Router = app.router
-        cors: CorsConfig | None = getattr(app, "cors", None)
         if cors is not None:
             cors.validate()
         self.cors = cors
+        """Read on every request; ``App.cors`` sets it (and the socket.io transport's)."""
+        self._stack: Endpoint | None = None
+        self._stack_of: tuple[Any, ...] = ()
         self.max_body_size = app.settings.http.max_body_size
         self.debug = app.settings.server.debug
         self._openapi: dict[str, Any] | None = None
@@ -90,56 +93,62 @@ class HttpApp:
 
     # -- ASGI -------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        method: str = scope["method"]
-        path: str = scope["path"]
-        router = self.router
-        by_method = router._static.get(path)
-        route: BaseRoute | None = by_method.get(method) if by_method is not None else None
-        if route is not None:
-            req = Request(scope, receive, send, {}, self.app, self.max_body_size)
-        else:
-            m = router.match(method, path)
-            route = m.route
-            req = Request(scope, receive, send, m.params, self.app, self.max_body_size)
+    def build_stack(self) -> None:
+        """Build the middleware stack from ``router.wrappers`` (the app does at startup).
+
+        Without middleware the stack is ``None`` and requests go straight to the endpoint.
+        """
+        wrappers = tuple(self.router.wrappers)
+        self._stack = build_stack(wrappers, self._endpoint) if wrappers else None
+        self._stack_of = wrappers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        m = self.router.match(scope["method"], scope["path"])
+        req = Request(scope, receive, send, m.params, self.app, self.max_body_size)
         cors = self.cors
         if cors is not None:
             origin = req.header("origin")
-            if method == "OPTIONS" and origin is not None:
+            if req.method == "OPTIONS" and origin is not None:
                 asked = req.header("access-control-request-method")
                 if asked is not None:
                     await self._preflight(cors, req, origin, asked)
                     return
             req._extra_headers = cors.response_headers(origin)
+        route = m.route
         if route is None:
             await self._unrouted(req, m.allowed)
             return
         req.route = route
-        if method == "HEAD" and route.method != "HEAD":
+        if req.method == "HEAD" and route.method != "HEAD":
             req._head = True
-        hooks = router.after_hooks
+        hooks = self.router.after_hooks
         t0 = time.perf_counter() if hooks else 0.0
-        try:
-            if router.middleware and not await self._run_middleware(req):
-                await Response.json(req.send, _FORBIDDEN, 403)
-            else:
-                if method in BODY_METHODS:
-                    req.check_content_length()
-                if route.plain:  # inlined Route.invoke: the hot path
-                    plain = cast(Route, route)
-                    result = plain.handler(req, req.send)
-                    if result is not None and (
-                        type(result) is CoroutineType or inspect.isawaitable(result)
-                    ):
-                        result = await result
-                    if not req.status:
-                        await plain.finish(req, result)
-                else:
-                    await route.invoke(req, req.send)
-        except Exception as e:
-            await self._on_error(req, e)
+        if len(self._stack_of) != len(self.router.wrappers):  # one added after startup
+            self.build_stack()
+        stack = self._stack
+        if stack is None:
+            await self._endpoint(req, req.send)
+        else:
+            try:
+                await stack(req, req.send)
+            except Exception as e:  # raised by a middleware itself
+                await self._on_error(req, e, req.send)
         if hooks:
             await self._run_after(req, t0)
+
+    async def _endpoint(self, req: Request, send: Send) -> None:
+        """The innermost layer: the gates, the Content-Length check and the route."""
+        try:
+            if self.router.middleware and not await self._run_middleware(req):
+                await Response.json(send, _FORBIDDEN, 403)
+                return
+            if req.method in BODY_METHODS:
+                req.check_content_length()
+            route = req.route
+            assert route is not None  # set by __call__ before the stack runs
+            await route.invoke(req, send)
+        except Exception as e:
+            await self._on_error(req, e, send)
 
     async def _run_middleware(self, req: Request) -> bool:
         for fn in self.router.middleware:
@@ -168,7 +177,7 @@ class HttpApp:
                     req.trace_id,
                 )
 
-    async def _on_error(self, req: Request, e: Exception) -> None:
+    async def _on_error(self, req: Request, e: Exception, send: Send) -> None:
         if isinstance(e, ClientDisconnect):
             log.info("%s %s: client disconnected trace=%s", req.method, req.path, req.trace_id)
             return
@@ -178,10 +187,8 @@ class HttpApp:
             if req.status:
                 log.warning("%s %s: %s after the response started", req.method, req.path, code)
                 return
-            body: dict[str, Any] = {"error": message, "code": code}
-            if field is not None:
-                body["field"] = field
-            await Response.json(req.send, body, status)
+            extra = {"field": field} if field is not None else {}
+            await Response.json(send, error_body(message, code, **extra), status)
             return
         trace = req.trace_id
         log.error(
@@ -194,31 +201,18 @@ class HttpApp:
         )
         if req.status:
             return
-        out: dict[str, Any] = {"error": "internal error", "code": "internal"}
-        if self.debug:
-            out["detail"] = f"{type(e).__name__}: {e}"
-        await Response.json(req.send, out, 500, headers={"x-trace-id": trace})
+        extra = {"detail": f"{type(e).__name__}: {e}"} if self.debug else {}
+        body = error_body("internal error", "internal", **extra)
+        await Response.json(send, body, 500, headers={"x-trace-id": trace})
 
     async def _preflight(self, cors: CorsConfig, req: Request, origin: str, asked: str) -> None:
         headers = cors.preflight_headers(
             origin, asked, req.header("access-control-request-headers")
         )
         if headers is None:
-            await req._send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(_CORS_REFUSED)).encode()),
-                        (b"vary", b"Origin"),
-                    ],
-                }
-            )
-            await req._send({"type": "http.response.body", "body": _CORS_REFUSED})
+            await Response.json(req.send, _CORS_REFUSED, 403, headers={"vary": "Origin"})
             return
-        await req._send({"type": "http.response.start", "status": 204, "headers": headers})
-        await req._send({"type": "http.response.body", "body": b""})
+        await send_response(req.send, 204, headers, b"")
 
     async def _unrouted(self, req: Request, allowed: frozenset[str]) -> None:
         if not allowed:

@@ -7,94 +7,22 @@ scans the route list.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, overload
 
 from khorsyio.errors import RegistrationError
 from khorsyio.graph import Node
 from khorsyio.http.bus_route import BusRoute
+from khorsyio.http.methods import METHODS
+from khorsyio.http.middleware import Middleware
+from khorsyio.http.paths import CONVERTERS, NO_MATCH, ORDER, Segment, parse_path, path_shape
 from khorsyio.http.routes import BaseRoute, Route
 
-__all__ = ["METHODS", "Match", "Router"]
-
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# METHODS, CONVERTERS, Segment and parse_path live in .methods and .paths; still importable
+# from here for older code.
+__all__ = ["CONVERTERS", "METHODS", "Match", "Router", "Segment", "parse_path"]
 
 H = TypeVar("H", bound=Callable[..., Any])
-
-_PARAM = re.compile(r"^\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<conv>[a-z]+))?\}$")
-
-
-def _conv_int(s: str) -> Any:
-    if not s or not (s.isdigit() or (s[0] == "-" and s[1:].isdigit())) or not s.isascii():
-        return _NO
-    try:
-        return int(s)
-    except ValueError:  # over sys.get_int_max_str_digits()
-        return _NO
-
-
-def _conv_str(s: str) -> Any:
-    return s if s else _NO
-
-
-def _conv_uuid(s: str) -> Any:
-    try:
-        return uuid.UUID(s)
-    except ValueError:
-        return _NO
-
-
-_NO = object()
-# Tried in this order at one position: the most specific first.
-CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "int": _conv_int,
-    "uuid": _conv_uuid,
-    "str": _conv_str,
-}
-_ORDER = {"int": 0, "uuid": 1, "str": 2, "path": 3}
-
-
-class Segment:
-    """A parsed path segment: static text, or a parameter with its converter."""
-
-    __slots__ = ("conv", "name", "text")
-
-    def __init__(self, text: str, name: str = "", conv: str = "") -> None:
-        self.text, self.name, self.conv = text, name, conv
-
-    @property
-    def is_param(self) -> bool:
-        return bool(self.name)
-
-
-def parse_path(path: str) -> list[Segment]:
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise RegistrationError(f"route path {path!r} must start with '/'")
-    segs: list[Segment] = []
-    names: set[str] = set()
-    parts = path[1:].split("/")
-    for i, part in enumerate(parts):
-        if "{" in part or "}" in part:
-            m = _PARAM.fullmatch(part)
-            if not m:
-                raise RegistrationError(
-                    f"route path {path!r}: segment {part!r} must be a whole '{{name}}' or "
-                    "'{name:int|str|uuid|path}'"
-                )
-            name, conv = m.group("name"), m.group("conv") or "str"
-            if conv not in CONVERTERS and conv != "path":
-                raise RegistrationError(f"route path {path!r}: unknown converter {conv!r}")
-            if conv == "path" and i != len(parts) - 1:
-                raise RegistrationError(f"route path {path!r}: a '{{{name}:path}}' must be last")
-            if name in names:
-                raise RegistrationError(f"route path {path!r}: parameter {name!r} appears twice")
-            names.add(name)
-            segs.append(Segment(part, name, conv))
-        else:
-            segs.append(Segment(part))
-    return segs
 
 
 class _Node:
@@ -111,7 +39,7 @@ class _Node:
                 return child
         child = _Node()
         self.params.append((conv, child))
-        self.params.sort(key=lambda p: _ORDER[p[0]])
+        self.params.sort(key=lambda p: ORDER[p[0]])
         return child
 
 
@@ -130,11 +58,14 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 class Router:
-    """Routes, middleware (``use``) and after-hooks (``after``) of an app."""
+    """Routes, gates (``use``), wrapping middleware (``around``) and after-hooks (``after``)."""
 
     def __init__(self) -> None:
         self.routes: list[BaseRoute] = []
         self.middleware: list[Callable[..., Any]] = []
+        """The gates of :meth:`use`, in order."""
+        self.wrappers: list[Middleware] = []
+        """The middleware of :meth:`around`, outermost first."""
         self.after_hooks: list[Callable[..., Any]] = []
         self._static: dict[str, dict[str, BaseRoute]] = {}
         self._root = _Node()
@@ -148,10 +79,7 @@ class Router:
         if not isinstance(route, BaseRoute):
             raise RegistrationError(f"router.add() takes a Route or BusRoute, got {route!r}")
         segs = route.segments
-        key = (
-            route.method,
-            "/" + "/".join(f"{{:{s.conv}}}" if s.is_param else s.text for s in segs),
-        )
+        key = (route.method, path_shape(segs))
         other = self._keys.get(key)
         if other is not None:
             raise RegistrationError(
@@ -227,6 +155,19 @@ class Router:
         self.middleware.append(fn)
         return fn
 
+    def around(self, mw: Middleware) -> Middleware:
+        """Wrap every routed request in ``mw(req, send, call_next)`` (usable as a decorator).
+
+        ``await call_next(send)`` runs the rest (inner middleware, gates, the route); pass a
+        wrapper of ``send`` to see or change the response as it goes out (headers at
+        ``http.response.start``), and run code after it has been sent. The first registered
+        is the outermost. The stack is built once when the app starts.
+        """
+        if not callable(mw):
+            raise RegistrationError(f"router.around() takes a callable, got {mw!r}")
+        self.wrappers.append(mw)
+        return mw
+
     def after(self, hook: Callable[..., Any]) -> Callable[..., Any]:
         """Run ``hook(req)`` after every routed handler (``req.status`` is the status sent)."""
         self.after_hooks.append(hook)
@@ -287,7 +228,7 @@ class Router:
                     allowed.update(leaf)
                 continue
             value = CONVERTERS[conv](part)
-            if value is _NO:
+            if value is NO_MATCH:
                 continue
             values.append(value)
             hit = self._walk(pchild, parts, i + 1, values, method, allowed)

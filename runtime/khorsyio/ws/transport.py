@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import socketio
@@ -14,7 +14,10 @@ import socketio
 from khorsyio.errors import BusClosedError
 from khorsyio.events import Context, Envelope, new_trace_id
 from khorsyio.graph import Node
+from khorsyio.http.cors import CorsConfig
+from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
 from khorsyio.settings import WsSettings
+from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws.limits import ClientState
 from khorsyio.ws.protocol import (
     ERROR_EVENT,
@@ -24,6 +27,9 @@ from khorsyio.ws.protocol import (
     error_message,
     split_validation_error,
 )
+
+if TYPE_CHECKING:
+    from khorsyio.bus import Bus
 
 __all__ = ["AuthHook", "SocketTransport"]
 
@@ -36,6 +42,8 @@ connection; a string accepts it and binds that user id to the client's messages.
 SOCKETIO_PATH = "/socket.io/"
 
 # Error codes whose message is safe to show a client; others get a generic message.
+_NOT_FOUND = error_body("not found", "not_found")
+
 _SHOWN_CODES = frozenset({"validation", "timeout", "no_handler", "not_found", "forbidden"})
 
 
@@ -48,11 +56,17 @@ class SocketTransport:
     a refused message is answered with an ``"error"`` event and the connection stays open.
     The sender's sid travels in ``ctx.extra["_ws_sid"]`` so a handler can answer with
     :meth:`reply_to_sender`.
+
+    It needs the ``bus`` it publishes on, its ``settings`` (WS_*) and the ``cors`` config
+    that says which browser origins may connect (``None``: same origin only). ``App``
+    builds it and keeps its ``cors`` the same as the HTTP layer's.
     """
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.settings: WsSettings = _ws_settings(app)
+    def __init__(
+        self, bus: Bus, settings: WsSettings | None = None, cors: CorsConfig | None = None
+    ) -> None:
+        self.bus = bus
+        self.settings: WsSettings = settings if settings is not None else WsSettings()
         self.report_errors = True
         """Send a client an ``"error"`` event when a chain it started fails."""
         self._allowed: set[str] = set()
@@ -62,14 +76,15 @@ class SocketTransport:
         s = self.settings
         self.sio: Any = socketio.AsyncServer(
             async_mode="asgi",
-            cors_allowed_origins=self._cors_origins(),
-            cors_credentials=self._cors_credentials(),
+            cors_allowed_origins=_cors_origins(cors),
+            cors_credentials=_cors_credentials(cors),
             max_http_buffer_size=s.max_message_size,
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             logger=False,
             engineio_logger=False,
         )
+        self._cors = cors
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(INCOMING_EVENT, self._on_event)
@@ -85,6 +100,17 @@ class SocketTransport:
             if not isinstance(e, str) or not e:
                 raise ValueError(f"transport.allow() takes event names, got {e!r}")
         self._allowed.update(events)
+
+    @property
+    def cors(self) -> CorsConfig | None:
+        """Which browser origins may connect (long-polling and websocket); settable."""
+        return self._cors
+
+    @cors.setter
+    def cors(self, cors: CorsConfig | None) -> None:
+        self._cors = cors
+        self.sio.eio.cors_allowed_origins = _cors_origins(cors)
+        self.sio.eio.cors_credentials = _cors_credentials(cors)
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -105,11 +131,8 @@ class SocketTransport:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # The App's CorsConfig may have been replaced after construction.
-        self.sio.eio.cors_allowed_origins = self._cors_origins()
-        self.sio.eio.cors_credentials = self._cors_credentials()
         if not self._error_hook_installed:
-            self.app.bus.on_error(self._on_chain_error)
+            self.bus.on_error(self._on_chain_error)
             self._error_hook_installed = True
 
     async def stop(self) -> None:
@@ -128,22 +151,14 @@ class SocketTransport:
             eio.service_task_event = None
             eio.start_service_task = True
 
-    async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve socket.io (websocket and long-polling) under ``/socket.io/``."""
         path = scope.get("path", "")
         if not (path + "/").startswith(SOCKETIO_PATH):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
-            body = b'{"error":"not found","code":"not_found"}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await Response.json(send, _NOT_FOUND, 404)
             return
         await self.sio.handle_request(scope, receive, send)
 
@@ -275,7 +290,7 @@ class SocketTransport:
                 trace_id=trace_id,
             )
         payload: Any = msg.payload
-        types = _input_types(self.app.bus.subscribers(event))
+        types = _input_types(self.bus.subscribers(event))
         for tp in types:
             try:
                 converted = msgspec.convert(msg.payload, tp)
@@ -297,10 +312,10 @@ class SocketTransport:
             ctx=Context(trace_id=trace_id, user_id=user_id, extra={"_ws_sid": sid}, source="ws"),
         )
         try:
-            await self.app.bus.publish(env)
+            await self.bus.publish(env)
         except BusClosedError:
             return error_message(
-                "unavailable", "the server is shutting down", event_type=event, trace_id=trace_id
+                SHUTDOWN_CODE, SHUTDOWN_MESSAGE, event_type=event, trace_id=trace_id
             )
         return {"event_type": event, "trace_id": trace_id}
 
@@ -336,24 +351,6 @@ class SocketTransport:
         )
         await self._refuse(sid, body)
 
-    # -- CORS -----------------------------------------------------------------------------
-
-    def _cors_origins(self) -> Any:
-        cors = getattr(self.app, "cors", None)
-        if cors is None:
-            return None  # same origin only
-        origins = _cors_attr(cors, "origins", ["*"])
-        if isinstance(origins, str):
-            origins = [origins]
-        origins = list(origins)
-        return "*" if "*" in origins else origins
-
-    def _cors_credentials(self) -> bool:
-        cors = getattr(self.app, "cors", None)
-        if cors is None:
-            return True
-        return bool(_cors_attr(cors, "credentials", False))
-
 
 def _release_poll(sock: Any) -> None:
     """Answer the GET a long-polling client left waiting when its session was aborted.
@@ -367,19 +364,15 @@ def _release_poll(sock: Any) -> None:
         sock.queue.put_nowait(None)
 
 
-def _cors_attr(cors: Any, name: str, default: Any) -> Any:
-    value = getattr(cors, name, None)
-    if value is None:
-        options = getattr(cors, "options", None)
-        if isinstance(options, dict):
-            value = options.get(name)
-    return default if value is None else value
+def _cors_origins(cors: CorsConfig | None) -> Any:
+    """python-engineio's ``cors_allowed_origins``: ``None`` is same origin only."""
+    if cors is None:
+        return None
+    return "*" if cors.any_origin else list(cors.origins)
 
 
-def _ws_settings(app: Any) -> WsSettings:
-    settings = getattr(app, "settings", None)
-    ws = getattr(settings, "ws", None)
-    return ws if isinstance(ws, WsSettings) else WsSettings()
+def _cors_credentials(cors: CorsConfig | None) -> bool:
+    return True if cors is None else cors.credentials
 
 
 def _trace_of(data: Any) -> str | None:

@@ -8,8 +8,10 @@ import httpx
 import msgspec
 import pytest
 
-from khorsyio import App, CorsConfig, Node, Settings
+from khorsyio import App, Bus, CorsConfig, Node, Response, Settings
 from khorsyio.settings import WsSettings
+from khorsyio.ws import SocketTransport
+from khorsyio.ws.limits import ClientState
 from khorsyio.ws.protocol import envelope_message, split_validation_error
 
 from .chat import build_app
@@ -201,3 +203,43 @@ def test_a_client_trace_id_must_look_like_one() -> None:
     for bad in ("a\nb", "with space", "x" * 65, ""):
         with pytest.raises(msgspec.ValidationError, match="trace_id"):
             msgspec.convert({"event_type": "chat.msg", "trace_id": bad}, Incoming)
+
+
+async def test_cors_set_after_construction_reaches_http_and_socketio() -> None:
+    app, _ = build_app()
+    app.router.get("/ping", lambda req, send: Response.ok(send))
+    app.cors = CorsConfig(origins=["http://good.test"])
+    assert app.transport.cors is app.cors
+    good, evil = {"origin": "http://good.test"}, {"origin": "http://evil.test"}
+    preflight = {"access-control-request-method": "GET"}
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        ok = await http.options("/ping", headers={**good, **preflight})
+        assert ok.status_code == 204
+        assert ok.headers["access-control-allow-origin"] == "http://good.test"
+        refused = await http.options("/ping", headers={**evil, **preflight})
+        assert refused.status_code == 403
+        poll = "/socket.io/?EIO=4&transport=polling"
+        ok = await http.get(poll, headers=good)
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "http://good.test"
+        assert (await http.get(poll, headers=evil)).status_code == 400
+
+        app.cors = CorsConfig(origins=["http://evil.test"])  # both follow a second change
+        assert (await http.options("/ping", headers={**good, **preflight})).status_code == 403
+        assert (await http.get(poll, headers=good)).status_code == 400
+        assert (await http.get(poll, headers=evil)).status_code == 200
+
+
+async def test_a_message_while_the_bus_is_stopped_is_refused_with_code_shutdown() -> None:
+    transport = SocketTransport(Bus(), WsSettings())
+    transport.allow("chat.msg")
+    client = ClientState(transport.settings)
+    answer = await transport._accept(
+        "sid1", client, {"event_type": "chat.msg", "payload": {}, "trace_id": "t-1"}
+    )
+    assert answer == {
+        "code": "shutdown",
+        "message": "the service is shutting down",
+        "event_type": "chat.msg",
+        "trace_id": "t-1",
+    }

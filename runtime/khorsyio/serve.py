@@ -1,0 +1,90 @@
+"""Serving an app: :meth:`App.run <khorsyio.App.run>` picks granian or uvicorn and starts it.
+
+Kept out of ``app.py`` (the composition root and ASGI dispatch): nothing here runs unless
+``app.run()`` is called, and nothing here is needed to serve the app under another server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from khorsyio.errors import ConfigError, SettingsError
+
+if TYPE_CHECKING:
+    from khorsyio.app import App
+
+__all__ = ["main_target", "serve"]
+
+log = logging.getLogger("khorsyio.serve")
+
+
+def serve(app: App, target: str | None = None) -> None:
+    """Serve ``app`` with granian when installed (and SERVER_SERVER allows), else uvicorn.
+
+    ``target`` is an import string such as ``"app.main:app"``; by default it is derived
+    from the script being run (:func:`main_target`), which multi-worker serving needs.
+    """
+    s = app.settings.server
+    target = target or main_target()
+    use = s.server
+    if use == "auto":
+        try:
+            import granian  # noqa: F401
+
+            use = "granian"
+        except ImportError:
+            use = "uvicorn"
+    if use == "granian":
+        try:
+            from granian import Granian  # type: ignore[attr-defined,unused-ignore]
+            from granian.constants import Interfaces
+        except ImportError as e:
+            raise SettingsError(
+                f"SERVER_SERVER=granian but granian cannot be imported ({e}): "
+                'pip install "khorsyio[granian]", or set SERVER_SERVER=uvicorn'
+            ) from None
+        if target is None:
+            raise ConfigError(
+                "granian needs an import target: app.run('app.main:app') "
+                "(or run a script that defines `app`)"
+            )
+        Granian(
+            target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers
+        ).serve()
+        return
+    import uvicorn
+
+    # refuse oversize websocket frames in the server, before they are buffered
+    ws_max = app.settings.ws.max_message_size
+    if s.workers > 1 and target is not None:
+        uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
+    else:
+        uvicorn.run(app, host=s.host, port=s.port, ws_max_size=ws_max)
+
+
+def main_target() -> str | None:
+    """``"<script>:app"`` for the script being run (``python main.py``), else ``None``.
+
+    Worker processes import the app by that name, so the script's folder must be
+    importable: when it is not on ``sys.path`` it is put first there, and added to
+    ``PYTHONPATH`` (inherited by the workers). Both changes are logged (``khorsyio.serve``,
+    at info level). Nothing changes when the folder is already on both; to name the module
+    yourself (and change neither), pass it: ``app.run("app.main:app")``.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path:
+        return None
+    script_dir = os.path.dirname(os.path.abspath(path))
+    module = os.path.splitext(os.path.basename(path))[0]
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    if script_dir not in pythonpath.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (script_dir, pythonpath) if p)
+        log.info("serving %s:app: %s added to PYTHONPATH for the workers", module, script_dir)
+    if script_dir not in sys.path:
+        sys.path.insert(0, script_dir)
+        log.info("serving %s:app: %s put first on sys.path", module, script_dir)
+    return f"{module}:app"
