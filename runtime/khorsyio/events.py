@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-__all__ = ["Context", "Envelope", "Error", "new_trace_id"]
+__all__ = ["Context", "Envelope", "Error", "new_envelope", "new_trace_id"]
 
 T = TypeVar("T")
 
@@ -101,14 +101,9 @@ class Envelope(msgspec.Struct, kw_only=True):
         user_id: str = "",
         extra: dict[str, Any] | None = None,
     ) -> Envelope:
-        """A new envelope that starts a trace (or joins ``trace_id``)."""
-        ctx = Context(
-            trace_id=trace_id or new_trace_id(),
-            user_id=user_id or "",
-            extra=extra if extra is not None else {},
-            source=source,
-        )
-        return cls(event_type=event_type, payload=data, ctx=ctx)
+        """A new envelope that starts a trace (or joins ``trace_id``): :func:`new_envelope`."""
+        env = new_envelope(event_type, data, source, trace_id, user_id, extra)
+        return env if cls is Envelope else cls(event_type=env.event_type, payload=data, ctx=env.ctx)
 
     def forward(self, event_type: str, data: Any, source: str = "") -> Envelope:
         """A new envelope in the same trace (same trace id, user, extra, correlation)."""
@@ -158,3 +153,27 @@ class Envelope(msgspec.Struct, kw_only=True):
     @property
     def is_error(self) -> bool:
         return self.error is not None
+
+
+def new_envelope(
+    event_type: str,
+    data: Any,
+    source: str = "",
+    trace_id: str | None = None,
+    user_id: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Envelope:
+    """A new envelope that starts a trace (or joins ``trace_id``).
+
+    The one builder of a new trace's envelope (``Envelope.create``, ``bus.publish`` and
+    ``bus.request`` from outside a handler): ``bus.publish`` calls it for every such event,
+    so it is a plain function, and the trace id comes from the field's default factory
+    unless one is given.
+    """
+    if extra is None:
+        extra = {}
+    if trace_id:
+        ctx = Context(trace_id=trace_id, user_id=user_id or "", extra=extra, source=source)
+    else:
+        ctx = Context(user_id=user_id or "", extra=extra, source=source)
+    return Envelope(event_type=event_type, payload=data, ctx=ctx)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
 
+from khorsyio.bus.callbacks import call_each
 from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.bus.eager import run_with_timeout
 from khorsyio.bus.envelopes import check_struct, isolated_copy, make_envelope
@@ -27,7 +27,7 @@ from khorsyio.errors import (
     StateError,
     UnknownNameError,
 )
-from khorsyio.events import Context, Envelope, Error
+from khorsyio.events import Context, Envelope, Error, new_envelope
 from khorsyio.graph import Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.settings import BusSettings
@@ -37,6 +37,10 @@ __all__ = ["Bus", "DrainReport"]
 log = logging.getLogger("khorsyio.bus")
 
 ErrorCallback = Callable[[Envelope], Awaitable[None] | None]
+
+
+def _callback_failed(cb: object) -> None:
+    log.exception("error callback %r failed", cb)
 
 
 class DrainReport(msgspec.Struct, kw_only=True):
@@ -261,12 +265,7 @@ class Bus:
         if parent is None and trace_id is None and type(event) is str and event:
             if not isinstance(data, msgspec.Struct):
                 check_struct("publish", event, data)
-            # the common case, inlined: a new trace from outside any handler
-            env = Envelope(
-                event_type=event,
-                payload=data,
-                ctx=Context(user_id=user_id, extra={} if extra is None else extra, source=source),
-            )
+            env = new_envelope(event, data, source, None, user_id, extra)  # the common case
         else:
             env = make_envelope(
                 "publish", event, data, source, trace_id, user_id, extra, self._current.get()
@@ -368,13 +367,8 @@ class Bus:
         assert err_env.error is not None
         if failure.dead_letter:
             self.dead_letters.add(sub.name, env, err_env.error, attempts)
-        for cb in self._error_callbacks:
-            try:
-                res = cb(err_env)
-                if inspect.isawaitable(res):
-                    await res
-            except Exception:
-                log.exception("error callback %r failed", cb)
+        if self._error_callbacks:
+            await call_each(self._error_callbacks, err_env, _callback_failed)
         await self._emit(err_env)
 
     def _unfinished(self, sub: Subscription, env: Envelope, why: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from khorsyio.errors import UsageTypeError
-from khorsyio.events import Context, Envelope, new_trace_id
+from khorsyio.events import Context, Envelope, new_envelope
 
 __all__ = ["check_struct", "copy_struct", "isolated_copy", "make_envelope"]
 
@@ -46,14 +46,8 @@ def make_envelope(
             ctx.user_id = user_id
         if extra is not None:
             ctx.extra = extra
-    else:
-        ctx = Context(
-            trace_id=trace_id or new_trace_id(),
-            user_id=user_id or "",
-            extra=extra if extra is not None else {},
-            source=source,
-        )
-    return Envelope(event_type=event, payload=data, ctx=ctx)
+        return Envelope(event_type=event, payload=data, ctx=ctx)
+    return new_envelope(event, data, source, trace_id, user_id, extra)
 
 
 def copy_struct(obj: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import msgspec
 import socketio
 
+from khorsyio.bus.callbacks import call_each
 from khorsyio.errors import SocketConnectionError, SocketRequestError, UsageError
 from khorsyio.events import new_trace_id
 from khorsyio.ws.protocol import ERROR_EVENT, INCOMING_EVENT
@@ -214,10 +214,10 @@ class SocketClient:
         )
 
     async def _dispatch(self, event: str, message: dict[str, Any]) -> None:
-        for cb in self._callbacks.get(event, ()):
-            try:
-                res = cb(message)
-                if inspect.isawaitable(res):
-                    await res
-            except Exception:
-                log.exception("SocketClient callback for %r failed", event)
+        callbacks = self._callbacks.get(event)
+        if callbacks:
+            await call_each(
+                callbacks,
+                message,
+                lambda cb: log.exception("SocketClient callback for %r failed", event),
+            )
