@@ -22,23 +22,52 @@ import contextvars
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
-from khorsyio.bus.metrics import HandlerStats
+from khorsyio.bus.metrics import HandlerStats, Metrics
+from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.errors import BusClosedError, ClientError, HandlerError
-from khorsyio.events import Envelope
+from khorsyio.events import Context, Envelope
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from khorsyio.bus.bus import Bus
-
-__all__ = ["Subscription"]
+__all__ = ["BusCore", "Subscription"]
 
 log = logging.getLogger("khorsyio.bus")
+
+
+class BusCore(Protocol):
+    """What a subscription needs of its bus (:class:`~khorsyio.bus.dispatch.Dispatch` has it).
+
+    Declared here, not imported, so that the bus imports its subscriptions and not the
+    other way round.
+    """
+
+    metrics: Metrics
+    closed: bool
+    stopping: bool
+    _busy: int
+    _idle_waiters: list[asyncio.Future[None]]
+    _current: contextvars.ContextVar[Context | None]
+
+    def _loop_or_raise(self) -> asyncio.AbstractEventLoop: ...
+
+    def _wake_idle(self) -> None: ...
+
+    def _track(self, task: asyncio.Task[None]) -> None: ...
+
+    def _process_pool(self) -> ProcessPool: ...
+
+    async def _emit(self, env: Envelope) -> None: ...
+
+    async def _fail(
+        self, sub: Subscription, env: Envelope, failure: HandlerError, attempts: int
+    ) -> None: ...
+
+    def _unfinished(self, sub: Subscription, env: Envelope, why: str) -> None: ...
 
 
 def _failure(code: str, message: str, details: dict[str, Any] | None = None) -> HandlerError:
@@ -51,7 +80,7 @@ class Subscription:
 
     def __init__(
         self,
-        bus: Bus,
+        bus: BusCore,
         handler: Handler[Any, Any],
         *,
         subscribes_to: str,
