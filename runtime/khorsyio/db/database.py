@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, text
@@ -19,7 +18,8 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from khorsyio.db import dsn as _dsn
 from khorsyio.db.base import Base
 from khorsyio.db.engine import build_engine, is_memory_sqlite, sqlite_args
-from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable, DatabaseUsageError
+from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
+from khorsyio.db.scopes import Scopes
 from khorsyio.db.sqltext import Prepared, command_status, prepare
 from khorsyio.settings import DbSettings
 
@@ -28,16 +28,6 @@ __all__ = ["Database"]
 log = logging.getLogger("khorsyio.db")
 
 T = TypeVar("T")
-
-
-class _Tx:
-    """The connection of an open :meth:`Database.transaction`, shared by the facade calls in it."""
-
-    __slots__ = ("conn", "lock")
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self.lock = asyncio.Lock()  # one statement at a time on the shared connection
 
 
 class Database:
@@ -78,12 +68,9 @@ class Database:
         self._engine: AsyncEngine | None = None
         self._autocommit: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
-        self._tx: ContextVar[_Tx | None] = ContextVar(f"khorsyio.db.tx.{id(self)}", default=None)
         # An in-memory SQLite database lives in one connection that every caller shares.
-        self._serial = asyncio.Lock() if is_memory_sqlite(self.url) else None
-        self._serial_held: ContextVar[bool] = ContextVar(
-            f"khorsyio.db.serial.{id(self)}", default=False
-        )
+        self._scopes = Scopes(str(id(self)), single_connection=is_memory_sqlite(self.url))
+        self._serialized = self._scopes.serialized
         self._sqlite = self.backend == "sqlite"
         self._inflight: set[asyncio.Future[Any]] = set()  # statements of cancelled calls
 
@@ -192,83 +179,20 @@ class Database:
     def _args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return sqlite_args(args) if self._sqlite else args
 
-    @contextlib.asynccontextmanager
-    async def _serialized(self) -> AsyncIterator[None]:
-        """In-memory SQLite: one operation at a time on its single connection."""
-        if self._serial is None:
-            yield
-            return
-        if self._serial_held.get():
-            raise DatabaseUsageError(
-                "the in-memory SQLite database (sqlite://) has one connection, held here by "
-                "the enclosing session() or transaction(): make this call inside a "
-                "transaction() block, or use a SQLite file"
-            )
-        async with self._serial:
-            token = self._serial_held.set(True)
-            try:
-                yield
-            finally:
-                self._serial_held.reset(token)
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """One transaction for the facade calls (and sessions) made inside the block.
 
         Commits when the block ends, rolls back if it raises. Nested, it is a savepoint.
         Yields the ``AsyncConnection``, for SQLAlchemy Core statements in the same transaction.
         """
-        tx = self._tx.get()
-        if tx is not None:
-            async with tx.lock:
-                savepoint = await tx.conn.begin_nested()
-            try:
-                yield tx.conn
-            except BaseException:
-                async with tx.lock:
-                    await savepoint.rollback()
-                raise
-            async with tx.lock:
-                await savepoint.commit()
-            return
-        async with self._serialized(), self.engine.connect() as conn:
-            tx = _Tx(conn)
-            token = self._tx.set(tx)
-            try:
-                trans = await conn.begin()
-                try:
-                    yield conn
-                except BaseException:
-                    async with tx.lock:  # after any statement still running in it
-                        await trans.rollback()
-                    raise
-                async with tx.lock:
-                    await trans.commit()
-            finally:
-                self._tx.reset(token)
+        return self._scopes.transaction(lambda: self.engine)
 
-    @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    def session(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """An ORM ``AsyncSession`` that commits when the block ends and rolls back if it raises.
 
         Inside :meth:`transaction` the session joins that transaction (through a savepoint).
         """
-        tx = self._tx.get()
-        if tx is not None:
-            session = AsyncSession(
-                bind=tx.conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
-            )
-            guard: contextlib.AbstractAsyncContextManager[Any] = contextlib.nullcontext()
-        else:
-            session = self._session_factory()()
-            guard = self._serialized()
-        async with guard, session:
-            try:
-                yield session
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
+        return self._scopes.session(lambda: self._session_factory()())
 
     # -- asyncpg-style facade --------------------------------------------------------------
 
@@ -314,7 +238,7 @@ class Database:
     ) -> T:
         # One greenlet runs checkout, statement, result shaping and release with the sync
         # API (as AsyncSession.run_sync does): about half the cost of three async steps.
-        tx = self._tx.get()
+        tx = self._scopes.current()
         if tx is not None:
             sync_conn = tx.conn.sync_connection
             assert sync_conn is not None
