@@ -31,6 +31,10 @@ class HandlerEntry(msgspec.Struct, kw_only=True):
     """Hash of the class docstring generated last (replaced while unedited)."""
     stub: str = ""
     """Hash of the ``process`` stub body generated last."""
+    wiring_marker: bool = False
+    """Gen wrote the marker comment above the wiring attributes into the module (an older
+    gen did not: the next merge adds it). Since then the marker is left as the person keeps
+    it: an edited or deleted one is not written again."""
     fresh: str = ""
     """Hash of the module as a new file: a file still equal to it is unedited (--prune)."""
     test_fresh: str = ""

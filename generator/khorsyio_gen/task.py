@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+from khorsyio_gen.builtins import BUILTIN_USE
 from khorsyio_gen.check import STRUCTURAL, check_project, errors
+from khorsyio_gen.contracts import Provider
 from khorsyio_gen.cst.source import read_source
 from khorsyio_gen.errors import GenError
 from khorsyio_gen.examples import describe, resolve_examples
@@ -79,7 +81,7 @@ def task_card(root: Path, name: str) -> str:
         out.append("none")
     for d in h.deps:
         out.append(f"- `self._{d.name}`: `{d.type_name}` from `{d.type_module}`")
-        out += [f"    - `{m}`" for m in methods_of(d.cls)]
+        out += _dep_methods(d)
     before, after = neighbours(plan, h)
     out += ["", "## In the graph", "", "Before:"]
     out += [f"- {b}" for b in before] or ["- nothing yet"]
@@ -104,3 +106,17 @@ def task_card(root: Path, name: str) -> str:
         "```",
     ]
     return "\n".join(out) + "\n"
+
+
+def _dep_methods(d: Provider) -> list[str]:
+    """The signatures of what a handler calls on ``d`` (a built-in: and what it must not)."""
+    sigs = methods_of(d.cls)
+    use = BUILTIN_USE.get(d.name) if d.builtin else None
+    if use is None:
+        return [f"    - `{m}`" for m in sigs]
+    by_name = {m.removeprefix("async ").split("(")[0]: m for m in sigs}
+    out = [f"    - `{by_name[m]}`" for m in use.calls if m in by_name]
+    if use.hint:
+        out.append(f"    - {use.hint}")
+    never = ", ".join(f"`{m}`" for m in use.app_only)
+    return [*out, f"    - never call (the app's lifecycle and set-up): {never}"]

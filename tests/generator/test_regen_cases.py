@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from khorsyio_gen.render.handler import WIRING_MARKER
+
 from .conftest import edit, snapshot
 
 GOLDEN = Path(__file__).with_name("golden") / "regen"
@@ -54,6 +56,11 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {
             ),
         ],
         [("        deps: [mailer]\n", "        deps: [mailer, client]\n")],
+    ),
+    "deleted_wiring_marker_stays_deleted": (  # like an edited docstring: the person's call
+        CREATE,
+        [(f"    {WIRING_MARKER}\n", "")],
+        [("timeout: 5", "timeout: 7")],
     ),
     "explicit_input_type_stays": (
         CREATE,

@@ -8,12 +8,19 @@ import typing
 from pathlib import Path
 
 from khorsyio.http.router import METHODS
-from khorsyio.wiring import BUILTIN_PROVIDERS, HANDLER_WIRING, SET_BY_TYPE_ARGUMENTS
+from khorsyio.wiring import (
+    BUILTIN_PROVIDERS,
+    HANDLER_WIRING,
+    SET_BY_TYPE_ARGUMENTS,
+    provider_type,
+)
+from khorsyio_gen.builtins import BUILTIN_USE
 from khorsyio_gen.check import check_project
 from khorsyio_gen.gen import load
 from khorsyio_gen.plan import build_plan
-from khorsyio_gen.render.handler import GEN_ATTRS, wiring_lines
+from khorsyio_gen.render.handler import GEN_ATTRS, handler_docstring, wiring_lines
 from khorsyio_gen.spec import HttpMethod
+from khorsyio_gen.typefmt import methods_of
 
 from .conftest import SPEC, write_project
 
@@ -75,3 +82,26 @@ def test_the_doc_lists_every_wiring_attribute_in_the_runtimes_order() -> None:
     assert set(names) == set(HANDLER_WIRING)
     base = "`" + "` and `".join(SET_BY_TYPE_ARGUMENTS) + "` are never gen's (the base sets them)"
     assert base in " ".join(bullet.split())
+
+
+def test_each_builtin_method_is_either_for_handlers_or_the_apps() -> None:
+    assert set(BUILTIN_USE) == set(BUILTIN_PROVIDERS)
+    for name, use in BUILTIN_USE.items():
+        methods = [m.removeprefix("async ").split("(")[0] for m in methods_of(provider_type(name))]
+        listed = [*use.calls, *use.app_only]
+        assert len(listed) == len(set(listed)), name
+        assert sorted(listed) == sorted(methods), name
+
+
+def test_the_docstring_says_what_a_handler_calls_on_the_database(tmp_path: Path) -> None:
+    project, _ = load(write_project(tmp_path))
+    plan = build_plan(project)
+    h = plan.by_name("CreateUser")
+    assert h is not None
+    doc = " ".join(" ".join(handler_docstring(plan, h)).split())
+    call = doc.index("call: session(), transaction(), fetch(), fetchrow(), fetchval(), execute()")
+    never = doc.index("never call (the app's lifecycle and set-up): connect(), close(),")
+    assert call < never
+    for lifecycle in ("connect()", "close()", "create_all()", "drop_all()"):
+        assert lifecycle not in doc[call:never], lifecycle
+        assert lifecycle in doc[never:], lifecycle

@@ -21,6 +21,12 @@ import libcst as cst
 from khorsyio_gen.cst.guard import MergeConflict
 from khorsyio_gen.cst.imports import add_imports, imported, remove_unused
 from khorsyio_gen.cst.init import merge_init
+from khorsyio_gen.cst.marker import (
+    class_note,
+    has_wiring_marker,
+    mark_wiring,
+    without_wiring_marker,
+)
 from khorsyio_gen.cst.stmts import (
     EMPTY,
     Owned,
@@ -32,7 +38,7 @@ from khorsyio_gen.cst.stmts import (
     same_code,
 )
 from khorsyio_gen.errors import GenError
-from khorsyio_gen.render.handler import GEN_ATTRS, MARKER
+from khorsyio_gen.render.handler import GEN_ATTRS
 
 __all__ = [
     "HandlerParseError",
@@ -67,6 +73,8 @@ class Previous:
     deps: Sequence[str] | None = None
     adopt: bool = False
     """No manifest entry: gen's lines are those exactly as gen writes them now."""
+    marked: bool = False
+    """Gen wrote the wiring marker into the module before (see :mod:`khorsyio_gen.cst.marker`)."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,7 @@ def _wiring(
         owned.node(stmt)
         last = i
         i += 1
-    missing = [s for n, s in ideal_attrs.items() if n not in seen]
+    missing = [without_wiring_marker(s) for n, s in ideal_attrs.items() if n not in seen]
     body[last + 1 : last + 1] = missing
     written += [n for n in ideal_attrs if n not in seen]
     return body, sorted(written), footer
@@ -276,6 +284,8 @@ def merge_handler(
             owned.node(body[0])
             body[0] = body[0].with_changes(body=new_doc.body)
     body, attrs, footer = _wiring(path, body, ideal_body, prev, owned)
+    if not prev.marked and not has_wiring_marker(cls):
+        mark_wiring(body, attrs, [attr_name(s) for s in body])
     # __init__
     user_init, ideal_init = find_method(body, "__init__"), find_method(ideal_body, "__init__")
     old_deps = prev.deps
@@ -307,7 +317,7 @@ def merge_handler(
         name=ideal.name,
         bases=_bases(path, cls, ideal, spans),
         body=cls.body.with_changes(body=body, footer=[*footer, *cls.body.footer]),
-        leading_lines=_marked(module, cls, prev),
+        leading_lines=class_note(module, cls, merged_before=prev.deps is not None),
     )
     module = module.with_changes(body=[new_cls if s is cls else s for s in module.body])
     needed = imported(ideal_mod)
@@ -331,12 +341,3 @@ def merge_handler(
         init.deps,
         ours,
     )
-
-
-def _marked(module: cst.Module, cls: cst.ClassDef, prev: Previous) -> list[cst.EmptyLine]:
-    """The class's leading lines, with gen's marker comment the first time this gen merges
-    the module (one it adopts, or one an older gen wrote); never again after that."""
-    lines = list(cls.leading_lines)
-    if prev.deps is not None or MARKER[0] in module.code:
-        return lines
-    return [*lines, *(cst.EmptyLine(comment=cst.Comment(c)) for c in MARKER)]

@@ -119,6 +119,7 @@ def _record(h: HandlerPlan, ideal: str, ideal_mod: cst.Module, ideal_test: str) 
         deps=[d.name for d in h.deps],
         doc=code_hash(docstring(body[0]) or ""),
         stub=code_hash(body_code(proc)),
+        wiring_marker=True,
         fresh=code_hash(ideal),
         test_fresh=code_hash(ideal_test),
     )
@@ -144,4 +145,5 @@ def _previous(entry: HandlerEntry | None) -> Previous:
         stub=entry.stub or None,
         attrs=entry.attrs if entry.deps is not None else None,
         deps=entry.deps,
+        marked=entry.wiring_marker,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from khorsyio.wiring import HANDLER_WIRING, SET_BY_TYPE_ARGUMENTS
 
+from khorsyio_gen.builtins import BUILTIN_USE
 from khorsyio_gen.contracts import Contract, Provider
 from khorsyio_gen.examples import describe, resolve_examples
 from khorsyio_gen.plan import HandlerPlan, Plan, neighbours
@@ -15,6 +16,7 @@ from khorsyio_gen.typefmt import fields_of, methods_of
 __all__ = [
     "GEN_ATTRS",
     "MARKER",
+    "WIRING_MARKER",
     "handler_docstring",
     "handler_imports",
     "render_handler",
@@ -32,6 +34,10 @@ MARKER = (
     "# added. Everything else, comments and blank lines included, is yours and stays.",
 )
 """The comment above each handler class (docs/generator.md says the same, in full)."""
+WIRING_MARKER = (
+    "# wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines"
+)
+"""The comment right above the wiring attributes (``subscribes_to``, ``publishes``...)."""
 _WIDTH = 92  # docstring lines stay under the line length once indented
 
 
@@ -75,13 +81,21 @@ def _contract_lines(title: str, c: Contract) -> list[str]:
 
 
 def _dep_lines(d: Provider) -> list[str]:
-    if d.builtin:  # names only: the task card has the signatures of this khorsyio version
-        names = sorted({m.removeprefix("async ").split("(")[0] for m in methods_of(d.cls)})
-        return _wrap(
-            f"self._{d.name}: {d.type_name} (from khorsyio; signatures in the task card): "
-            + ", ".join(names),
-            "    ",
+    if d.builtin:  # what to call: the task card has the signatures of this khorsyio version
+        use = BUILTIN_USE[d.name]
+        lines = _wrap(
+            f"self._{d.name}: {d.type_name} (from khorsyio; signatures in the task card)", "    "
         )
+        calls = ", ".join(f"{m}()" for m in use.calls) or "none of its methods"
+        lines += _wrap(f"call: {calls}", "        ")
+        if use.hint:
+            lines += _wrap(f"how: {use.hint}", "        ")
+        lines += _wrap(
+            "never call (the app's lifecycle and set-up): "
+            + ", ".join(f"{m}()" for m in use.app_only),
+            "        ",
+        )
+        return lines
     lines = _wrap(f"self._{d.name}: {d.type_name} (from {d.type_module})", "    ")
     for m in methods_of(d.cls):
         lines += _wrap(m, "        ")
@@ -179,7 +193,7 @@ def render_handler(plan: Plan, h: HandlerPlan) -> str:
     parts += [f"{line}\n" for line in MARKER]
     parts.append(f"class {h.name}({base}):\n")
     parts.append(render_docstring(handler_docstring(plan, h)))
-    parts.append("\n")
+    parts.append(f"\n    {WIRING_MARKER}\n")
     parts += [f"    {line}\n" for line in wiring_lines(h)]
     if h.deps:
         params = ", ".join(f"{d.name}: {d.type_name}" for d in h.deps)

@@ -12,9 +12,12 @@ class AnswerChat(Handler[ChatMessage, None]):
         text: str
     Output: nothing (return None).
     Dependencies:
-        self._transport: SocketTransport (from khorsyio; signatures in the task card): allow,
-            asgi, disconnect, emit, emit_envelope, graph_nodes, join, leave, on_connect,
-            reply_to_sender, rooms, start, stop
+        self._transport: SocketTransport (from khorsyio; signatures in the task card)
+            call: emit(), emit_envelope(), reply_to_sender(), join(), leave(), rooms(),
+                disconnect()
+            how: ctx.extra['_ws_sid'] names the websocket client that sent the event
+            never call (the app's lifecycle and set-up): start(), stop(), asgi(), allow(),
+                on_connect(), graph_nodes()
     Comes from:
         websocket clients publish chat.msg
     Goes to:
@@ -23,6 +26,7 @@ class AnswerChat(Handler[ChatMessage, None]):
     Task card: khorsyio task AnswerChat
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "chat.msg"
 
     def __init__(self, transport: SocketTransport) -> None:

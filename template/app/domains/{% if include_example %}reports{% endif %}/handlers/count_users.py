@@ -18,9 +18,13 @@ class CountUsers(Handler[Tick, UserCount]):
         total: int
         vip: int
     Dependencies:
-        self._db: Database (from khorsyio; signatures in the task card): close, connect,
-            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
-            from_settings, session, transaction
+        self._db: Database (from khorsyio; signatures in the task card)
+            call: session(), transaction(), fetch(), fetchrow(), fetchval(), execute(),
+                executemany()
+            how: async with self._db.session() as session (the ORM) or self._db.transaction() as
+                conn; the fetch*/execute* helpers run one SQL statement ($1, $2... parameters)
+            never call (the app's lifecycle and set-up): connect(), close(), create_all(),
+                drop_all(), from_settings()
     Comes from:
         a schedule publishes report.tick every 60 s
     Goes to:
@@ -29,6 +33,7 @@ class CountUsers(Handler[Tick, UserCount]):
     Task card: khorsyio task CountUsers
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "report.tick"
     publishes = "report.users"
 

@@ -28,6 +28,7 @@ class ClassifyUser(Handler[User, None]):
     Task card: khorsyio task ClassifyUser
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "user.created"
     also_publishes = {"user.vip": User, "user.regular": User}
 

@@ -21,9 +21,13 @@ class CreateUser(Handler[NewUser, User]):
         email: str
         vip: bool = False
     Dependencies:
-        self._db: Database (from khorsyio; signatures in the task card): close, connect,
-            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
-            from_settings, session, transaction
+        self._db: Database (from khorsyio; signatures in the task card)
+            call: session(), transaction(), fetch(), fetchrow(), fetchval(), execute(),
+                executemany()
+            how: async with self._db.session() as session (the ORM) or self._db.transaction() as
+                conn; the fetch*/execute* helpers run one SQL statement ($1, $2... parameters)
+            never call (the app's lifecycle and set-up): connect(), close(), create_all(),
+                drop_all(), from_settings()
     Comes from:
         route POST /users publishes user.create
     Goes to:
@@ -34,6 +38,7 @@ class CreateUser(Handler[NewUser, User]):
     Task card: khorsyio task CreateUser
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "user.create"
     publishes = "user.created"
     timeout = 5.0

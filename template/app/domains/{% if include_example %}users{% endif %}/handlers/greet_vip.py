@@ -28,6 +28,7 @@ class GreetVip(Handler[User, None]):
     Task card: khorsyio task GreetVip
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "user.vip"
 
     def __init__(self, mailer: Mailer) -> None:

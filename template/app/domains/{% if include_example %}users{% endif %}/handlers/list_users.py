@@ -30,9 +30,13 @@ class ListUsers(Handler[UserQuery, UserPage]):
         per_page: int
         pages: int
     Dependencies:
-        self._db: Database (from khorsyio; signatures in the task card): close, connect,
-            create_all, drop_all, execute, executemany, fetch, fetchrow, fetchval,
-            from_settings, session, transaction
+        self._db: Database (from khorsyio; signatures in the task card)
+            call: session(), transaction(), fetch(), fetchrow(), fetchval(), execute(),
+                executemany()
+            how: async with self._db.session() as session (the ORM) or self._db.transaction() as
+                conn; the fetch*/execute* helpers run one SQL statement ($1, $2... parameters)
+            never call (the app's lifecycle and set-up): connect(), close(), create_all(),
+                drop_all(), from_settings()
     Comes from:
         route GET /users publishes user.list
     Goes to:
@@ -41,6 +45,7 @@ class ListUsers(Handler[UserQuery, UserPage]):
     Task card: khorsyio task ListUsers
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "user.list"
     publishes = "user.page"
 

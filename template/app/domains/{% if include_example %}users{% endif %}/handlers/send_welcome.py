@@ -28,6 +28,7 @@ class SendWelcome(Handler[User, None]):
     Task card: khorsyio task SendWelcome
     """
 
+    # wiring: owned by khorsyio gen (regenerated from the spec); edit the spec, not these lines
     subscribes_to = "user.created"
     retry = RetryPolicy(attempts=3, backoff=0.2)
 
