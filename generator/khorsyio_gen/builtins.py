@@ -83,6 +83,7 @@ BUILTIN_USE: dict[str, Use] = {
             "delete",
             "head",
             "options",
+            "static_route",
             "use",
             "around",
             "after",

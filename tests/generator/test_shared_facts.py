@@ -7,7 +7,7 @@ import re
 import typing
 from pathlib import Path
 
-from khorsyio.http.router import METHODS
+from khorsyio.http.methods import METHODS
 from khorsyio.wiring import (
     BUILTIN_PROVIDERS,
     HANDLER_WIRING,
