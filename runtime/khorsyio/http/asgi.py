@@ -28,6 +28,7 @@ _FORBIDDEN = error_body("forbidden", "forbidden")
 _NOT_FOUND = error_body("not found", "not_found")
 _NOT_ALLOWED = error_body("method not allowed", "method_not_allowed")
 _CORS_REFUSED = error_body("CORS preflight refused", "cors_refused")
+_NONE: frozenset[str] = frozenset()
 
 
 class HttpApp:
@@ -103,8 +104,13 @@ class HttpApp:
         self._stack_of = wrappers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        m = self.router.match(scope["method"], scope["path"])
-        req = Request(scope, receive, send, m.params, self.app, self.max_body_size)
+        route = self.router.static_route(scope["method"], scope["path"])
+        if route is None:
+            m = self.router.match(scope["method"], scope["path"])
+            route, params, allowed = m.route, m.params, m.allowed
+        else:
+            params, allowed = {}, _NONE
+        req = Request(scope, receive, send, params, self.app, self.max_body_size)
         cors = self.cors
         if cors is not None:
             origin = req.header("origin")
@@ -114,9 +120,8 @@ class HttpApp:
                     await self._preflight(cors, req, origin, asked)
                     return
             req._extra_headers = cors.response_headers(origin)
-        route = m.route
         if route is None:
-            await self._unrouted(req, m.allowed)
+            await self._unrouted(req, allowed)
             return
         req.route = route
         if req.method == "HEAD" and route.method != "HEAD":

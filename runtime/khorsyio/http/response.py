@@ -182,7 +182,10 @@ class Response:
     ) -> None:
         """``data`` (a Struct, dict, list, ... or ready JSON bytes) as ``application/json``."""
         body = data if isinstance(data, bytes) else _encode(data)
-        await send_response(send, status, _json_headers(body, headers, cookies), body)
+        h = _json_headers(body, headers, cookies)
+        # the two sends written out, not send_response(): this is the hot path
+        await send({"type": "http.response.start", "status": status, "headers": h})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     async def ok(
@@ -190,7 +193,9 @@ class Response:
     ) -> None:
         """``200`` with the keyword arguments as a JSON object."""
         body = _encode(fields)
-        await send_response(send, 200, _json_headers(body, headers, cookies), body)
+        h = _json_headers(body, headers, cookies)
+        await send({"type": "http.response.start", "status": 200, "headers": h})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     async def error(

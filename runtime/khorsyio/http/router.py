@@ -175,6 +175,12 @@ class Router:
 
     # -- lookup -----------------------------------------------------------------------
 
+    def static_route(self, method: str, path: str) -> BaseRoute | None:
+        """The route of ``method`` at the parameter-free ``path``, else ``None`` (one dict
+        lookup: the HTTP app tries it before :meth:`match`)."""
+        methods = self._static.get(path)
+        return methods.get(method) if methods is not None else None
+
     def match(self, method: str, path: str) -> Match:
         """The route for ``method path``; else ``Match(None, {}, allowed_methods)``."""
         methods = self._static.get(path)
