@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from khorsyio.app import App
     from khorsyio.bus import Bus, DeadLetter, DrainReport, EventLog, Metrics
     from khorsyio.client import HttpClient
-    from khorsyio.db import Base, Database
+    from khorsyio.db import Base, Database, Page
     from khorsyio.domain import Domain
     from khorsyio.errors import (
         BadRequest,
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
         SettingsError,
         SocketConnectionError,
         SocketRequestError,
+        StateError,
+        UnknownNameError,
+        Unresolved,
         UsageError,
         UsageTypeError,
         WiringError,
@@ -47,27 +50,32 @@ if TYPE_CHECKING:
     from khorsyio.handler import Handler
     from khorsyio.http import (
         BusRoute,
+        CallNext,
         CorsConfig,
         Request,
         Response,
         Route,
         RouteExample,
         Router,
+        map_exception,
     )
     from khorsyio.retry import RetryPolicy
     from khorsyio.settings import Settings
+    from khorsyio.types import ASGIApp, Message, Receive, Scope, Send
     from khorsyio.ws import SocketClient, SocketTransport
 
 __version__ = "0.3.0.dev0"
 
 # name -> the module that defines it (resolved by __getattr__ on first use)
 _EXPORTS: dict[str, str] = {
+    "ASGIApp": "khorsyio.types",
     "App": "khorsyio.app",
     "BadRequest": "khorsyio.errors",
     "Base": "khorsyio.db",
     "Bus": "khorsyio.bus",
     "BusClosedError": "khorsyio.errors",
     "BusRoute": "khorsyio.http",
+    "CallNext": "khorsyio.http",
     "ClientDisconnect": "khorsyio.errors",
     "ClientError": "khorsyio.errors",
     "ConfigError": "khorsyio.errors",
@@ -90,11 +98,14 @@ _EXPORTS: dict[str, str] = {
     "HttpClient": "khorsyio.client",
     "KhorsyioError": "khorsyio.errors",
     "LifespanError": "khorsyio.errors",
+    "Message": "khorsyio.types",
     "Metrics": "khorsyio.bus",
     "Node": "khorsyio.graph",
+    "Page": "khorsyio.db",
     "PayloadTooLarge": "khorsyio.errors",
     "PlaceholderError": "khorsyio.errors",
     "QueryError": "khorsyio.errors",
+    "Receive": "khorsyio.types",
     "RegistrationError": "khorsyio.errors",
     "Request": "khorsyio.http",
     "RequestValidationError": "khorsyio.errors",
@@ -104,25 +115,33 @@ _EXPORTS: dict[str, str] = {
     "Route": "khorsyio.http",
     "RouteExample": "khorsyio.http",
     "Router": "khorsyio.http",
+    "Scope": "khorsyio.types",
+    "Send": "khorsyio.types",
     "Settings": "khorsyio.settings",
     "SettingsError": "khorsyio.errors",
     "SocketClient": "khorsyio.ws",
     "SocketConnectionError": "khorsyio.errors",
     "SocketRequestError": "khorsyio.errors",
     "SocketTransport": "khorsyio.ws",
+    "StateError": "khorsyio.errors",
+    "UnknownNameError": "khorsyio.errors",
+    "Unresolved": "khorsyio.errors",
     "UsageError": "khorsyio.errors",
     "UsageTypeError": "khorsyio.errors",
     "WiringError": "khorsyio.errors",
     "check_graph": "khorsyio.graph",
+    "map_exception": "khorsyio.http",
 }
 
 __all__ = [
+    "ASGIApp",
     "App",
     "BadRequest",
     "Base",
     "Bus",
     "BusClosedError",
     "BusRoute",
+    "CallNext",
     "ClientDisconnect",
     "ClientError",
     "ConfigError",
@@ -145,11 +164,14 @@ __all__ = [
     "HttpClient",
     "KhorsyioError",
     "LifespanError",
+    "Message",
     "Metrics",
     "Node",
+    "Page",
     "PayloadTooLarge",
     "PlaceholderError",
     "QueryError",
+    "Receive",
     "RegistrationError",
     "Request",
     "RequestValidationError",
@@ -159,17 +181,23 @@ __all__ = [
     "Route",
     "RouteExample",
     "Router",
+    "Scope",
+    "Send",
     "Settings",
     "SettingsError",
     "SocketClient",
     "SocketConnectionError",
     "SocketRequestError",
     "SocketTransport",
+    "StateError",
+    "UnknownNameError",
+    "Unresolved",
     "UsageError",
     "UsageTypeError",
     "WiringError",
     "__version__",
     "check_graph",
+    "map_exception",
 ]
 
 

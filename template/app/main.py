@@ -6,8 +6,7 @@ The handlers, routes, schedules and websocket events come from khorsyio.yaml thr
 
 from __future__ import annotations
 
-from khorsyio import App, CorsConfig, Request, Response, Settings
-from khorsyio.http.response import Send
+from khorsyio import App, CorsConfig, Request, Response, Send, Settings
 
 from app._generated.registry import wire
 

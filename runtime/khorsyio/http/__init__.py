@@ -5,8 +5,9 @@ from __future__ import annotations
 from khorsyio.http.asgi import HttpApp
 from khorsyio.http.bus_route import DEFAULT_BUS_ERRORS, BusRoute
 from khorsyio.http.cors import CorsConfig
-from khorsyio.http.errors import BadRequest, PayloadTooLarge, RequestValidationError
+from khorsyio.http.errors import BadRequest, PayloadTooLarge, RequestValidationError, map_exception
 from khorsyio.http.examples import RouteExample
+from khorsyio.http.middleware import CallNext
 from khorsyio.http.openapi import build_openapi
 from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response
@@ -18,6 +19,7 @@ __all__ = [
     "BadRequest",
     "BaseRoute",
     "BusRoute",
+    "CallNext",
     "ClientDisconnect",
     "CorsConfig",
     "HttpApp",
@@ -31,4 +33,5 @@ __all__ = [
     "RouteExample",
     "Router",
     "build_openapi",
+    "map_exception",
 ]
