@@ -22,6 +22,7 @@ from khorsyio.http import CorsConfig, HttpApp, Response, Router
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
 from khorsyio.settings import Settings
 from khorsyio.types import Receive, Scope, Send
+from khorsyio.wiring import BUILTIN_PROVIDERS, provider_value
 from khorsyio.ws import SocketTransport
 
 __all__ = ["App", "namespaced_class"]
@@ -66,16 +67,9 @@ class App:
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
         self.transport = SocketTransport(self.bus, self.settings.ws, cors)
         self.container = Container()
-        for key, value in (
-            ("app", self),
-            ("bus", self.bus),
-            ("client", self.client),
-            ("db", self.db),
-            ("transport", self.transport),
-            ("settings", self.settings),
-            ("router", self.router),
-        ):
-            self.container.provide(key, value)
+        for name in BUILTIN_PROVIDERS:  # by name and by type, as khorsyio.wiring states
+            value = provider_value(self, name)
+            self.container.provide(name, value)
             self.container.provide(type(value), value)
         self._pending: list[_Pending] = []
         self._externals: set[str] = set()

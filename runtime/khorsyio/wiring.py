@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from khorsyio.errors import UnknownNameError
 from khorsyio.handler import Handler
 
 __all__ = [
@@ -72,5 +73,7 @@ def provider_type(name: str) -> type[Any]:
 def provider_value(app: Any, name: str) -> Any:
     """The value an App provides as the built-in ``name``."""
     if name not in BUILTIN_PROVIDERS:
-        raise KeyError(f"{name!r} is not a built-in provider ({', '.join(BUILTIN_PROVIDERS)})")
+        raise UnknownNameError(
+            f"{name!r} is not a built-in provider ({', '.join(BUILTIN_PROVIDERS)})"
+        )
     return app if name == "app" else getattr(app, name)
