@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -18,6 +17,7 @@ from khorsyio.http.cors import CorsConfig
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
 from khorsyio.settings import WsSettings
 from khorsyio.types import Receive, Scope, Send
+from khorsyio.ws.auth import AuthHook, authenticate
 from khorsyio.ws.limits import ClientState
 from khorsyio.ws.protocol import (
     ERROR_EVENT,
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["AuthHook", "SocketTransport"]
 
 log = logging.getLogger("khorsyio.ws")
-
-AuthHook = Callable[[str, dict[str, Any], Any], Any]
-"""``fn(sid, environ, auth)``, sync or async: ``False`` or an exception refuses the
-connection; a string accepts it and binds that user id to the client's messages."""
 
 SOCKETIO_PATH = "/socket.io/"
 
@@ -217,23 +213,9 @@ class SocketTransport:
     # -- socket.io handlers ---------------------------------------------------------------
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-        user_id: str | None = None
+        user_id: str | None = None  # no hook: nothing is authenticated, clients say who they are
         if self._auth is not None:
-            try:
-                result = self._auth(sid, environ, auth)
-                if inspect.isawaitable(result):
-                    result = await result
-            except socketio.exceptions.ConnectionRefusedError:
-                raise
-            except PermissionError as e:
-                raise socketio.exceptions.ConnectionRefusedError(str(e) or "unauthorized") from None
-            except Exception:
-                log.exception("ws auth hook failed for %s", sid)
-                raise socketio.exceptions.ConnectionRefusedError("unauthorized") from None
-            if result is False:
-                raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-            if isinstance(result, str):
-                user_id = result
+            user_id = await authenticate(self._auth, sid, environ, auth)
         self._clients[sid] = ClientState(self.settings, user_id)
         return True
 

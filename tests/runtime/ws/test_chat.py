@@ -173,14 +173,41 @@ async def test_rejected_auth(serve_chat: ServeChat, transports: list[str] | None
         assert s.calls.shout == []
 
 
-async def test_auth_hook_binds_the_user_id(serve_chat: ServeChat) -> None:
+@pytest.mark.parametrize("transports", TRANSPORTS)
+async def test_auth_hook_binds_the_user_id(
+    serve_chat: ServeChat, transports: list[str] | None
+) -> None:
+    """The identity the hook returns is the only one a connection has: a user id the client
+    writes in a message never becomes ctx.user_id, with or without a user bound."""
     async with serve_chat() as s:
-        async with client(s.url, user="ann") as c:
+        async with client(s.url, user="ann", transports=transports) as c:
             reply = await c.request("chat.msg", {"text": "x"}, "chat.reply", user_id="mallory")
             assert reply["payload"]["by"] == "ann"
-        async with client(s.url) as anon:
-            reply = await anon.request("chat.msg", {"text": "x"}, "chat.reply", user_id="bob")
-            assert reply["payload"]["by"] == "bob"
+        async with client(s.url, transports=transports) as anon:  # the hook returns True
+            reply = await anon.request("chat.msg", {"text": "x"}, "chat.reply", user_id="admin")
+            assert reply["payload"]["by"] == ""
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS)
+@pytest.mark.parametrize("identity", [42, 4.2, {"id": "u1"}, ["u1"], b"u1"])
+async def test_an_auth_hook_returning_a_non_string_id_refuses_the_connection(
+    serve_chat: ServeChat,
+    transports: list[str] | None,
+    identity: object,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`return user.id` with an integer key: refused (and logged), never accepted with the
+    client's own user_id standing in for it."""
+    async with serve_chat() as s:
+        s.app.transport.on_connect(lambda sid, environ, auth: identity)
+        c = SocketClient(
+            s.url, auth={"token": GOOD_TOKEN}, transports=transports, reconnection=False
+        )
+        with pytest.raises(SocketConnectionError, match="unauthorized"):
+            await c.connect()
+        assert s.app.transport.connected_sids == []
+        assert s.calls.shout == []
+    assert f"returned {identity!r} ({type(identity).__name__})" in caplog.text
 
 
 async def test_auth_hook_that_raises_refuses(serve_chat: ServeChat) -> None:
