@@ -19,6 +19,7 @@ from khorsyio.settings import WsSettings
 from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws.auth import AuthHook, authenticate
 from khorsyio.ws.limits import ClientState
+from khorsyio.ws.packets import BoundedPacket, Undecodable
 from khorsyio.ws.protocol import (
     ERROR_EVENT,
     INCOMING_EVENT,
@@ -72,6 +73,7 @@ class SocketTransport:
         s = self.settings
         self.sio: Any = socketio.AsyncServer(
             async_mode="asgi",
+            serializer=BoundedPacket,  # a too-deep packet is answered, not dropped
             cors_allowed_origins=_cors_origins(cors),
             cors_credentials=_cors_credentials(cors),
             max_http_buffer_size=s.max_message_size,
@@ -252,8 +254,12 @@ class SocketTransport:
         return result
 
     async def _accept(self, sid: str, client: ClientState, data: Any) -> dict[str, Any]:
+        if isinstance(data, Undecodable):
+            return error_message("bad_message", data.reason)
         try:
             msg = msgspec.convert(data, Incoming)
+        except RecursionError:  # decodable, but too deep to validate
+            return error_message("bad_message", "the message is nested too deeply")
         except msgspec.ValidationError as e:
             text, path = split_validation_error(e)
             return error_message(
@@ -276,6 +282,10 @@ class SocketTransport:
         for tp in types:
             try:
                 converted = msgspec.convert(msg.payload, tp)
+            except RecursionError:
+                return error_message(
+                    "bad_message", "the message is nested too deeply", trace_id=trace_id
+                )
             except msgspec.ValidationError as e:
                 text, path = split_validation_error(e)
                 return error_message(
