@@ -75,7 +75,7 @@ class App:
         self._externals: set[str] = set()
         self._terminals: set[str] = set()
         self._allowed_cycles: set[str] = set()
-        self._http = HttpApp(self, cors)
+        self._http = HttpApp(self.router, self.settings, cors, app=self)
         if self.settings.http.openapi:  # /docs: Swagger UI's files served here, not a CDN
             from khorsyio.http.docs_page import asset_routes
 
@@ -302,7 +302,7 @@ class App:
         """
         from khorsyio.serve import serve
 
-        serve(self, target)
+        serve(self, self.settings, target)
 
 
 async def _refuse(kind: str, send: Send) -> None:

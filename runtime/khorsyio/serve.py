@@ -14,20 +14,22 @@ from typing import TYPE_CHECKING
 from khorsyio.errors import ConfigError, SettingsError
 
 if TYPE_CHECKING:
-    from khorsyio.app import App
+    from khorsyio.settings import Settings
+    from khorsyio.types import ASGIApp
 
 __all__ = ["main_target", "serve"]
 
 log = logging.getLogger("khorsyio.serve")
 
 
-def serve(app: App, target: str | None = None) -> None:
-    """Serve ``app`` with granian when installed (and SERVER_SERVER allows), else uvicorn.
+def serve(app: ASGIApp, settings: Settings, target: str | None = None) -> None:
+    """Serve ``app`` as ``settings`` say: granian when installed (and SERVER_SERVER allows),
+    else uvicorn.
 
     ``target`` is an import string such as ``"app.main:app"``; by default it is derived
     from the script being run (:func:`main_target`), which multi-worker serving needs.
     """
-    s = app.settings.server
+    s = settings.server
     target = target or main_target()
     use = s.server
     if use == "auto":
@@ -58,7 +60,7 @@ def serve(app: App, target: str | None = None) -> None:
     import uvicorn
 
     # refuse oversize websocket frames in the server, before they are buffered
-    ws_max = app.settings.ws.max_message_size
+    ws_max = settings.ws.max_message_size
     if s.workers > 1 and target is not None:
         uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
     else:

@@ -18,7 +18,7 @@ from khorsyio.http.routes import Route
 from khorsyio.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from khorsyio.app import App
+    from khorsyio.settings import Settings
 
 __all__ = ["HttpApp"]
 
@@ -43,26 +43,34 @@ class HttpApp:
     path and trace id (the exception text is added only when SERVER_DEBUG is set).
     """
 
-    def __init__(self, app: App, cors: CorsConfig | None = None) -> None:
-        self.app = app
-        self.router: Router = app.router
+    def __init__(
+        self,
+        router: Router,
+        settings: Settings,
+        cors: CorsConfig | None = None,
+        *,
+        app: Any = None,
+    ) -> None:
+        self.app = app  # what handlers see as req.app
+        self.settings = settings
+        self.router = router
         if cors is not None:
             cors.validate()
         self.cors = cors
         """Read on every request; ``App.cors`` sets it (and the socket.io transport's)."""
         self._stack: Endpoint | None = None
         self._stack_of: tuple[Any, ...] = ()
-        self.max_body_size = app.settings.http.max_body_size
-        self.debug = app.settings.server.debug
+        self.max_body_size = settings.http.max_body_size
+        self.debug = settings.server.debug
         self._openapi: dict[str, Any] | None = None
         self._openapi_version = -1
-        if app.settings.http.openapi:
+        if settings.http.openapi:
             from khorsyio.http.openapi import docs_html
 
             self.router.add(
                 Route("GET", "/openapi.json", self._serve_openapi, include_in_schema=False)
             )
-            html = docs_html("/openapi.json", app.settings.http.openapi_title)
+            html = docs_html("/openapi.json", settings.http.openapi_title)
             self.router.add(
                 Route(
                     "GET",
@@ -79,7 +87,7 @@ class HttpApp:
         if self._openapi is None or self._openapi_version != self.router.version:
             from khorsyio.http.openapi import build_openapi
 
-            s = self.app.settings.http
+            s = self.settings.http
             self._openapi = build_openapi(
                 self.router.routes,
                 title=s.openapi_title,

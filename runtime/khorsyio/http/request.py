@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 from urllib.parse import parse_qs, unquote
 
 import msgspec
 
-from khorsyio.errors import BadRequest, ClientDisconnect, PayloadTooLarge
+from khorsyio.errors import BadRequest, ClientDisconnect, PayloadTooLarge, StateError
 from khorsyio.events import new_trace_id
 from khorsyio.http.errors import validation_error
-from khorsyio.http.response import Send
-
-if TYPE_CHECKING:
-    from khorsyio.app import App
-    from khorsyio.http.routes import BaseRoute
+from khorsyio.types import Receive, Scope, Send
 
 __all__ = ["ClientDisconnect", "Request"]
 
 T = TypeVar("T")
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 _decode_any = msgspec.json.Decoder().decode
 _TRACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -61,20 +56,23 @@ class Request:
 
     def __init__(
         self,
-        scope: dict[str, Any],
+        scope: Scope,
         receive: Receive,
         send: Send,
         path_params: dict[str, Any],
-        app: App | None = None,
+        app: Any = None,
         max_body_size: int = 1024 * 1024,
     ) -> None:
         self.scope = scope
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.path_params = path_params
-        self.app = app
+        self.app: Any = app
+        """The App serving the request (typed ``Any``, as Starlette's ``request.app``: the
+        request is lower than the app that composes it; write ``app: App = req.app``)."""
         self.max_body_size = max_body_size
-        self.route: BaseRoute | None = None
+        self.route: Any = None
+        """The :class:`~khorsyio.http.BaseRoute` that matched (None before routing)."""
         self.status = 0
         """The status sent, once the response has started (0 before)."""
         self.user_id = ""
@@ -97,7 +95,7 @@ class Request:
         """The ``send`` handlers get: tracks the status, adds CORS headers, cuts HEAD bodies."""
         if message["type"] == "http.response.start":
             if self.status:
-                raise RuntimeError(f"{self.method} {self.path}: the response was already started")
+                raise StateError(f"{self.method} {self.path}: the response was already started")
             self.status = message["status"]
             extra = self._extra_headers
             if extra:

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from khorsyio.errors import UsageError
 from khorsyio.types import Send  # defined in khorsyio.types; importable from here too
 
 __all__ = [
@@ -49,10 +50,10 @@ _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
 def _check_header(name: str, value: str) -> Header:
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-        raise ValueError(f"invalid HTTP header name {name!r}")
+        raise UsageError(f"invalid HTTP header name {name!r}")
     value = str(value)
     if _BAD_VALUE.search(value):
-        raise ValueError(
+        raise UsageError(
             f"HTTP header {name!r}: the value contains CR, LF or another control character"
         )
     return (name.lower().encode("latin-1"), value.encode("latin-1"))
@@ -69,7 +70,7 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
     """
     opts: Mapping[str, Any] = {"value": spec} if isinstance(spec, str) else spec
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-        raise ValueError(f"invalid cookie name {name!r}")
+        raise UsageError(f"invalid cookie name {name!r}")
     unknown = set(opts) - {
         "value",
         "path",
@@ -81,10 +82,10 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
         "samesite",
     }
     if unknown:
-        raise ValueError(f"cookie {name!r}: unknown attribute(s) {', '.join(sorted(unknown))}")
+        raise UsageError(f"cookie {name!r}: unknown attribute(s) {', '.join(sorted(unknown))}")
     value = str(opts.get("value", ""))
     if not _COOKIE_VALUE.fullmatch(value):
-        raise ValueError(
+        raise UsageError(
             f"cookie {name!r}: the value contains characters a cookie cannot hold "
             "(CR, LF, space, ';', ',', '\"' or '\\'); URL-encode it first"
         )
@@ -93,12 +94,12 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
         if opts.get(key) is not None:
             v = str(opts[key])
             if not _COOKIE_ATTR.fullmatch(v):
-                raise ValueError(f"cookie {name!r}: invalid {key} {v!r}")
+                raise UsageError(f"cookie {name!r}: invalid {key} {v!r}")
             parts.append(f"{label}={v}")
     if opts.get("max_age") is not None:
         ma = opts["max_age"]
         if isinstance(ma, bool) or not isinstance(ma, int):
-            raise ValueError(f"cookie {name!r}: max_age must be an integer number of seconds")
+            raise UsageError(f"cookie {name!r}: max_age must be an integer number of seconds")
         parts.append(f"Max-Age={ma}")
     if opts.get("expires") is not None:
         parts.append(f"Expires={_http_date(name, opts['expires'])}")
@@ -108,9 +109,9 @@ def build_cookie(name: str, spec: str | Mapping[str, Any]) -> Header:
         parts.append("Secure")
     samesite = str(opts.get("samesite") or "lax").lower()
     if samesite not in _SAMESITE:
-        raise ValueError(f"cookie {name!r}: samesite must be 'lax', 'strict' or 'none'")
+        raise UsageError(f"cookie {name!r}: samesite must be 'lax', 'strict' or 'none'")
     if samesite == "none" and not opts.get("secure"):
-        raise ValueError(
+        raise UsageError(
             f"cookie {name!r}: samesite='none' needs secure=True (browsers require it)"
         )
     parts.append(f"SameSite={_SAMESITE[samesite]}")
@@ -126,7 +127,7 @@ def _http_date(name: str, when: Any) -> str:
         return format_datetime(_dt.datetime.fromtimestamp(when, _dt.UTC), usegmt=True)
     if isinstance(when, str) and _COOKIE_ATTR.fullmatch(when):
         return when
-    raise ValueError(f"cookie {name!r}: invalid expires {when!r}")
+    raise UsageError(f"cookie {name!r}: invalid expires {when!r}")
 
 
 def build_headers(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from khorsyio.errors import RegistrationError, ResponseContractError
+from khorsyio.errors import RegistrationError, ResponseContractError, StateError
 from khorsyio.graph import Node
 from khorsyio.http.methods import BODY_METHODS, METHODS
 from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
@@ -222,5 +222,5 @@ class Route(BaseRoute):
     async def finish(self, req: Request, result: Any, send: Send | None = None) -> None:
         """After a plain handler that sent nothing: send what it returned, as JSON."""
         if result is None:
-            raise RuntimeError(f"{self.label}: the handler returned without sending a response")
+            raise StateError(f"{self.label}: the handler returned without sending a response")
         await Response.json(req.send if send is None else send, result, self.status)

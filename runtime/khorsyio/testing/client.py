@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 import httpx
 
 from khorsyio.errors import LifespanError
+from khorsyio.types import ASGIApp
 
 __all__ = ["LifespanError", "TestClient"]
 
 T = TypeVar("T")
-ASGIApp = Any
 
 
 class _Lifespan:
@@ -103,7 +103,9 @@ class TestClient:
     # -- shared -------------------------------------------------------------------------
 
     def _new_client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=self._raise)
+        # httpx types scopes as MutableMapping, the ASGI spec (and khorsyio.types) as dict
+        app: Any = self.app
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=self._raise)
         return httpx.AsyncClient(
             transport=transport,
             base_url=self.base_url,

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import socketio
 
-from khorsyio.errors import BusClosedError
-from khorsyio.events import Context, Envelope, new_trace_id
+from khorsyio.errors import BusClosedError, UsageError
+from khorsyio.events import Envelope, new_envelope, new_trace_id
 from khorsyio.graph import Node
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
@@ -96,7 +96,7 @@ class SocketTransport:
         """Open ``events`` to websocket clients; nothing else can be published from outside."""
         for e in events:
             if not isinstance(e, str) or not e:
-                raise ValueError(f"transport.allow() takes event names, got {e!r}")
+                raise UsageError(f"transport.allow() takes event names, got {e!r}")
         self._allowed.update(events)
 
     @property
@@ -175,7 +175,7 @@ class SocketTransport:
         ``data`` may be a Struct or anything msgspec turns into JSON-ready values.
         """
         if sid is not None and room is not None:
-            raise ValueError("emit(): give sid or room, not both")
+            raise UsageError("emit(): give sid or room, not both")
         await self.sio.emit(event, msgspec.to_builtins(data), to=sid if sid is not None else room)
 
     async def emit_envelope(
@@ -298,11 +298,7 @@ class SocketTransport:
             if len(types) == 1:  # else each handler decodes the (validated) JSON value
                 payload = converted
         user_id = client.user_id if client.user_id is not None else (msg.user_id or "")
-        env = Envelope(
-            event_type=event,
-            payload=payload,
-            ctx=Context(trace_id=trace_id, user_id=user_id, extra={"_ws_sid": sid}, source="ws"),
-        )
+        env = new_envelope(event, payload, "ws", trace_id, user_id, {"_ws_sid": sid})
         try:
             await self.bus.publish(env)
         except BusClosedError:
