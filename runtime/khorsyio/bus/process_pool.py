@@ -8,13 +8,12 @@ constructed once, with no arguments: process handlers take no injected dependenc
 from __future__ import annotations
 
 import asyncio
-import importlib
 import multiprocessing
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from khorsyio.bus.worker_pool import import_class
 from khorsyio.errors import StateError
 from khorsyio.events import Context
 
@@ -24,23 +23,12 @@ _instances: dict[tuple[str, str], Any] = {}
 _loop: asyncio.AbstractEventLoop | None = None
 
 
-def _import_class(module: str, qualname: str) -> Any:
-    if module == "__main__" and "__mp_main__" in sys.modules:
-        mod = sys.modules["__mp_main__"]
-    else:
-        mod = importlib.import_module(module)
-    obj: Any = mod
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _run_in_child(module: str, qualname: str, data: Any, ctx: Context) -> Any:
     global _loop
     key = (module, qualname)
     handler = _instances.get(key)
     if handler is None:
-        handler = _instances[key] = _import_class(module, qualname)()
+        handler = _instances[key] = import_class(module, qualname)()
     if _loop is None:
         _loop = asyncio.new_event_loop()
     return _loop.run_until_complete(handler.process(data, ctx))

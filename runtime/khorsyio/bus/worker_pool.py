@@ -33,7 +33,7 @@ from typing import Any
 
 from khorsyio.errors import KhorsyioError
 
-__all__ = ["WorkerCrashed", "WorkerPool"]
+__all__ = ["WorkerCrashed", "WorkerPool", "import_class"]
 
 log = logging.getLogger("khorsyio.bus")
 
@@ -42,7 +42,8 @@ class WorkerCrashed(KhorsyioError, RuntimeError):
     """The worker process running a job died before it answered (it has been replaced)."""
 
 
-def _import_class(module: str, qualname: str) -> Any:
+def import_class(module: str, qualname: str) -> Any:
+    """The class ``module.qualname`` as a worker process sees it (``__main__`` included)."""
     if module == "__main__" and "__mp_main__" in sys.modules:
         mod = sys.modules["__mp_main__"]
     else:
@@ -79,7 +80,7 @@ def _worker_main(conn: Connection) -> None:
             key = (module, qualname)
             handler = handlers.get(key)
             if handler is None:
-                handler = handlers[key] = _import_class(module, qualname)(**(init or {}))
+                handler = handlers[key] = import_class(module, qualname)(**(init or {}))
             outcome: tuple[str, Any] = ("ok", loop.run_until_complete(handler.process(data, ctx)))
         except BaseException as e:  # the parent decides what an error means
             outcome = ("error", _portable(e))
