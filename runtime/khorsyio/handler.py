@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 import msgspec
 from typing_extensions import TypeVar
 
+from khorsyio.durations import seconds
 from khorsyio.errors import HandlerDefinitionError
 from khorsyio.events import Context, Envelope
 from khorsyio.retry import RetryPolicy
@@ -118,16 +118,8 @@ def validate_handler_class(cls: type[Any]) -> None:
         raise HandlerDefinitionError(
             f"{name}.execution_mode must be 'main' or 'process', got {cls.execution_mode!r}"
         )
-    timeout = cls.timeout
-    if timeout is not None and not (
-        isinstance(timeout, int | float)
-        and not isinstance(timeout, bool)
-        and math.isfinite(timeout)
-        and timeout > 0
-    ):
-        raise HandlerDefinitionError(
-            f"{name}.timeout must be a positive, finite number of seconds, got {timeout!r}"
-        )
+    if cls.timeout is not None:
+        seconds(cls.timeout, f"{name}.timeout", error=HandlerDefinitionError)
     for attr in ("concurrency", "queue_size"):
         value = getattr(cls, attr)
         if value is not None and (not isinstance(value, int) or value < 1):

@@ -15,6 +15,7 @@ from khorsyio.bus.envelopes import check_struct, make_envelope
 from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.bus.scheduler import Schedule
 from khorsyio.bus.subscription import Subscription
+from khorsyio.durations import seconds
 from khorsyio.errors import (
     BusClosedError,
     RegistrationError,
@@ -166,7 +167,11 @@ class Bus(Dispatch):
         """
         if self._loop is None:
             return DrainReport(drained=True)
-        timeout = self.settings.drain_timeout if drain_timeout is None else drain_timeout
+        timeout = (
+            self.settings.drain_timeout
+            if drain_timeout is None
+            else seconds(drain_timeout, "drain_timeout", zero=True)
+        )
         self.accepting = False
         self.stopping = True
         for sched in self._schedules:
@@ -259,6 +264,7 @@ class Bus(Dispatch):
         fails, ``"no_handler"`` when nothing subscribes to ``event``, ``"shutdown"`` when the
         bus stops first.
         """
+        limit = self.settings.handler_timeout if timeout is None else seconds(timeout, "timeout")
         env = make_envelope(
             "request", event, data, source, trace_id, user_id, extra, self._current.get()
         )
@@ -271,7 +277,6 @@ class Bus(Dispatch):
             )
         cid, fut = self._replies.open(self._loop_or_raise(), wait_for)
         env.ctx.correlation_id = cid
-        limit = self.settings.handler_timeout if timeout is None else timeout
         try:
             return await run_with_timeout(self._emit_and_wait(env, fut), limit)
         except TimeoutError:

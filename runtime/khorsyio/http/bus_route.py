@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from khorsyio.domain import qualify
+from khorsyio.durations import seconds
 from khorsyio.errors import RegistrationError, StateError
 from khorsyio.graph import Node
 from khorsyio.http.errors import BadRequest
@@ -106,16 +106,8 @@ class BusRoute(BaseRoute):
         self.errors = dict(errors or {})
         for code, st in self.errors.items():
             check_status(st, f"bus route {self.label}: errors[{code!r}]")
-        if timeout is not None and (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise RegistrationError(
-                f"bus route {self.label}: timeout must be a finite number of seconds > 0, "
-                f"got {timeout!r}"
-            )
+        if timeout is not None:
+            seconds(timeout, f"bus route {self.label}: timeout", error=RegistrationError)
         self.timeout = timeout
         self._error_status = {**DEFAULT_BUS_ERRORS, **self.errors}
         self._examples = resolve_route_examples(

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
-from khorsyio import Bus, Context, Handler
+import pytest
+
+from khorsyio import Bus, Context, Handler, UsageError
 
 from .contracts import UserIn, UserOut
 
@@ -187,3 +189,23 @@ async def test_wait_idle_is_not_fooled_by_an_eager_chain_finishing_first(bus: Bu
     assert not idle.done()  # the slow event is still in flight
     release.set()
     assert await idle
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0, True, "5"])
+async def test_request_refuses_a_timeout_that_never_or_always_fires(bus: Bus, bad: object) -> None:
+    # timeout=nan used to wait forever: asyncio never fires a NaN deadline
+    bus.register(CreateUser())
+    await bus.start()
+    with pytest.raises(UsageError, match="timeout must be a positive, finite number of seconds"):
+        await bus.request("user.create", UserIn(name="x"), timeout=bad)  # type: ignore[arg-type]
+    ok = await bus.request("user.create", UserIn(name="x"), response_type="user.created")
+    assert not ok.is_error
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.5])
+async def test_stop_refuses_a_drain_timeout_that_is_not_finite(bus: Bus, bad: float) -> None:
+    await bus.start()
+    with pytest.raises(UsageError, match="drain_timeout must be"):
+        await bus.stop(drain_timeout=bad)
+    report = await bus.stop(drain_timeout=0)
+    assert report.drained
