@@ -101,9 +101,19 @@ class Envelope(msgspec.Struct, kw_only=True):
         user_id: str = "",
         extra: dict[str, Any] | None = None,
     ) -> Envelope:
-        """A new envelope that starts a trace (or joins ``trace_id``): :func:`new_envelope`."""
-        env = new_envelope(event_type, data, source, trace_id, user_id, extra)
-        return env if cls is Envelope else cls(event_type=env.event_type, payload=data, ctx=env.ctx)
+        """A new envelope that starts a trace (or joins ``trace_id``).
+
+        The one builder of a new trace's envelope (also ``new_envelope``, which
+        ``bus.publish`` and ``bus.request`` call for every event from outside a handler):
+        the trace id comes from the field's default factory unless one is given.
+        """
+        if extra is None:
+            extra = {}
+        if trace_id:
+            ctx = Context(trace_id=trace_id, user_id=user_id or "", extra=extra, source=source)
+        else:
+            ctx = Context(user_id=user_id or "", extra=extra, source=source)
+        return cls(event_type=event_type, payload=data, ctx=ctx)
 
     def forward(self, event_type: str, data: Any, source: str = "") -> Envelope:
         """A new envelope in the same trace (same trace id, user, extra, correlation)."""
@@ -155,25 +165,5 @@ class Envelope(msgspec.Struct, kw_only=True):
         return self.error is not None
 
 
-def new_envelope(
-    event_type: str,
-    data: Any,
-    source: str = "",
-    trace_id: str | None = None,
-    user_id: str = "",
-    extra: dict[str, Any] | None = None,
-) -> Envelope:
-    """A new envelope that starts a trace (or joins ``trace_id``).
-
-    The one builder of a new trace's envelope (``Envelope.create``, ``bus.publish`` and
-    ``bus.request`` from outside a handler): ``bus.publish`` calls it for every such event,
-    so it is a plain function, and the trace id comes from the field's default factory
-    unless one is given.
-    """
-    if extra is None:
-        extra = {}
-    if trace_id:
-        ctx = Context(trace_id=trace_id, user_id=user_id or "", extra=extra, source=source)
-    else:
-        ctx = Context(user_id=user_id or "", extra=extra, source=source)
-    return Envelope(event_type=event_type, payload=data, ctx=ctx)
+#: ``Envelope.create`` as a plain callable: the name the bus and the websocket transport use.
+new_envelope = Envelope.create

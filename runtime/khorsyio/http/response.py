@@ -164,6 +164,12 @@ def _json_headers(body: bytes, headers: HeadersArg, cookies: CookiesArg) -> list
     return build_headers(_JSON, len(body), headers, cookies)
 
 
+async def _send_body(
+    send: Send, status: int, ctype: Header, body: bytes, headers: HeadersArg, cookies: CookiesArg
+) -> None:
+    await send_response(send, status, build_headers(ctype, len(body), headers, cookies), body)
+
+
 class Response:
     """Static helpers; each writes one whole response::
 
@@ -219,8 +225,7 @@ class Response:
         cookies: CookiesArg = None,
     ) -> None:
         """``text/plain; charset=utf-8``."""
-        body = text.encode()
-        await send_response(send, status, build_headers(_TEXT, len(body), headers, cookies), body)
+        await _send_body(send, status, _TEXT, text.encode(), headers, cookies)
 
     @staticmethod
     async def html(
@@ -231,8 +236,7 @@ class Response:
         cookies: CookiesArg = None,
     ) -> None:
         """``text/html; charset=utf-8``."""
-        body = html.encode()
-        await send_response(send, status, build_headers(_HTML, len(body), headers, cookies), body)
+        await _send_body(send, status, _HTML, html.encode(), headers, cookies)
 
     @staticmethod
     async def raw(
@@ -245,7 +249,7 @@ class Response:
     ) -> None:
         """Any bytes with any content type."""
         ct = _check_header("content-type", content_type)
-        await send_response(send, status, build_headers(ct, len(body), headers, cookies), body)
+        await _send_body(send, status, ct, body, headers, cookies)
 
     @staticmethod
     async def empty(
