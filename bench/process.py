@@ -8,7 +8,7 @@ Workloads, all through the public API (``Bus.request`` on a registered handler)
    throughput (on a machine with 2 free cores, ideally close to 2.0).
 
 Figures are ratios measured in the same run, so they hold across machines.
-usage: python bench/process.py [--requests 300] [--jobs 16] [--work 300000] [--json]
+usage: python bench/process.py [--requests 300] [--jobs 16] [--work 1000000] [--json]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--jobs", type=int, default=16)
-    ap.add_argument("--work", type=int, default=300_000)
+    ap.add_argument("--work", type=int, default=1_000_000)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 

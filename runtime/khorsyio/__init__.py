@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         UsageError,
         UsageTypeError,
         WiringError,
+        WorkerCrashed,
     )
     from khorsyio.events import Context, Envelope, Error
     from khorsyio.graph import GraphProblem, Node, check_graph
@@ -129,6 +130,7 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "khorsyio.errors",
     "UsageTypeError": "khorsyio.errors",
     "WiringError": "khorsyio.errors",
+    "WorkerCrashed": "khorsyio.errors",
     "check_graph": "khorsyio.graph",
     "map_exception": "khorsyio.http",
 }
@@ -195,6 +197,7 @@ __all__ = [
     "UsageError",
     "UsageTypeError",
     "WiringError",
+    "WorkerCrashed",
     "__version__",
     "check_graph",
     "map_exception",

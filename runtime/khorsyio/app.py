@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from khorsyio.bus import Bus
+from khorsyio.bus.worker_pool import unportable
 from khorsyio.client import HttpClient
 from khorsyio.db import Database
 from khorsyio.di import Container, Unresolved
@@ -148,40 +149,57 @@ class App:
 
     def _build_and_register(self, pending: Iterable[_Pending]) -> None:
         problems: list[str] = []
-        built: list[tuple[Handler[Any, Any], _Pending]] = []
+        built: list[tuple[Handler[Any, Any], _Pending, dict[str, Any] | None]] = []
         for p in pending:
             h = p.handler
             if p.namespace:
                 h = _in_namespace(h, p.namespace)
             if isinstance(h, type):
                 cls: type[Handler[Any, Any]] = h
-                if cls.execution_mode == "process":
-                    try:
-                        kwargs = self.container.resolve_kwargs(h)
-                    except Unresolved as e:
-                        problems.append(str(e))
-                        continue
-                    if kwargs:
-                        problems.append(
-                            f"{h.__qualname__}: execution_mode='process' handlers are built in "
-                            "the worker process and take no constructor parameters"
-                        )
-                        continue
                 try:
-                    built.append((self.container.build(h), p))
+                    kwargs = self.container.resolve_kwargs(cls)
                 except Unresolved as e:
                     problems.extend(str(e).splitlines())
+                    continue
+                in_process = cls.execution_mode == "process"
+                if in_process:
+                    unfit = self._process_problems(cls, kwargs)
+                    if unfit:
+                        problems.extend(unfit)
+                        continue
+                built.append((cls(**kwargs), p, kwargs if in_process else None))
             else:
-                built.append((h, p))
+                built.append((h, p, None))
         if problems:
             raise WiringError(problems)
-        for inst, p in built:
+        for inst, p, init in built:
             p.built = True
             cls = type(inst)
             sub_to = qualify(p.namespace, cls.subscribes_to)
             pub = qualify(p.namespace, cls.publishes)
             also = {qualify(p.namespace, e): t for e, t in routed_contracts(cls).items()}
-            self.bus.register(inst, subscribes_to=sub_to, publishes=pub, also_publishes=also)
+            self.bus.register(
+                inst, subscribes_to=sub_to, publishes=pub, also_publishes=also, init=init
+            )
+
+    def _process_problems(self, cls: type[Any], kwargs: dict[str, Any]) -> list[str]:
+        """Why a process-mode handler's injected parameters cannot be rebuilt in a worker.
+
+        Each worker rebuilds the handler from pickled copies of them. The app's own live
+        objects (every built-in provider but ``settings``, which is plain data) are refused
+        even where they would pickle: a copy in a worker would not be connected or started.
+        """
+        live = {id(provider_value(self, n)): n for n in BUILTIN_PROVIDERS if n != "settings"}
+        problems = [
+            f"{cls.__qualname__}.__init__: parameter '{name}' is the app's {live[id(value)]} "
+            f"({type(value).__qualname__}), which lives in the main process; an "
+            "execution_mode='process' handler is rebuilt in each worker from pickled copies "
+            "of its parameters, so it can take only values that survive that (settings, "
+            "plain data): do the I/O in a main-mode handler and pass the data on"
+            for name, value in kwargs.items()
+            if id(value) in live
+        ]
+        return problems or unportable(cls, kwargs)
 
     def graph_nodes(self) -> list[Node]:
         """The whole event graph: handlers, schedules, routes, websocket entries, externals."""

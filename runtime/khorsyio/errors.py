@@ -22,6 +22,7 @@ The tree::
     ├── UnknownNameError (KeyError)       no handler / dead letter under that name or id
     ├── BusClosedError (RuntimeError)     the bus takes no new work
     ├── HandlerError                      a handler fails an event with a code of its own
+    ├── WorkerCrashed (RuntimeError)      a process-mode worker died mid-job (replaced)
     ├── ClientError                       the caller's mistake: answered with its status
     │   ├── BadRequest                    400 bad_request: malformed input
     │   ├── QueryError (ValueError)       400 bad_query: a filter/order/page refused
@@ -78,11 +79,27 @@ __all__ = [
     "UsageError",
     "UsageTypeError",
     "WiringError",
+    "WorkerCrashed",
 ]
 
 
 class KhorsyioError(Exception):
-    """Base class of all khorsyio errors."""
+    """Base class of all khorsyio errors.
+
+    Every one pickles with its attributes whatever its ``__init__`` takes (the default
+    pickling calls ``__init__`` again with the message alone): a :class:`HandlerError`
+    raised in a process-mode worker reaches the bus with its ``code`` and ``details``.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[KhorsyioError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """The unpickled error: made without calling ``__init__``, its attributes restored."""
+    exc = cls.__new__(cls, *args)
+    exc.__dict__.update(state)
+    return exc
 
 
 # -- mistakes in a call or in configuration --------------------------------------------
@@ -179,6 +196,14 @@ class HandlerError(KhorsyioError):
         self.message = message or code
         self.details = dict(details or {})
         self.dead_letter = dead_letter
+
+
+class WorkerCrashed(KhorsyioError, RuntimeError):
+    """The worker process running an ``execution_mode = "process"`` job died before answering.
+
+    The pool has replaced it; the bus fails the event as it fails any handler exception
+    (code ``"handler_error"``), so the handler's retry policy retries it.
+    """
 
 
 # -- HTTP ------------------------------------------------------------------------------

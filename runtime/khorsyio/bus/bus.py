@@ -12,9 +12,9 @@ import msgspec
 from khorsyio.bus.dispatch import Dispatch, ErrorCallback
 from khorsyio.bus.eager import run_with_timeout
 from khorsyio.bus.envelopes import check_struct, make_envelope
-from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.bus.scheduler import Schedule
 from khorsyio.bus.subscription import Subscription
+from khorsyio.bus.worker_pool import WorkerPool, unportable
 from khorsyio.durations import seconds
 from khorsyio.errors import (
     BusClosedError,
@@ -68,10 +68,14 @@ class Bus(Dispatch):
         subscribes_to: str | None = None,
         publishes: str | None = None,
         also_publishes: Mapping[str, type[msgspec.Struct] | None] | tuple[str, ...] | None = None,
+        init: Mapping[str, Any] | None = None,
     ) -> None:
         """Subscribe a handler *instance*; the keyword arguments override its own wiring.
 
         ``also_publishes``: the routed events (a tuple of names, or names to contracts).
+        ``init``: for an ``execution_mode = "process"`` handler, the constructor arguments
+        each worker rebuilds it with (``App.register`` passes the injected ones); they must
+        pickle.
         """
         cls = type(handler)
         if isinstance(handler, type):
@@ -80,6 +84,14 @@ class Bus(Dispatch):
                 "use app.register(cls) to have its dependencies injected"
             )
         validate_handler_class(cls)
+        if cls.execution_mode == "process":
+            problems = unportable(cls, init or {})
+            if problems:
+                raise RegistrationError("; ".join(problems))
+        elif init:
+            raise RegistrationError(
+                f"{cls.__qualname__}: init= is for execution_mode='process' handlers only"
+            )
         if id(handler) in self._registered:
             raise RegistrationError(f"{cls.__qualname__} instance is already registered")
         if cls.__name__ in self._by_name and type(self._by_name[cls.__name__].handler) is cls:
@@ -111,10 +123,12 @@ class Bus(Dispatch):
         self._registered.add(id(handler))
         self._by_name[sub.name] = sub
         self._subs.setdefault(sub_to, []).append(sub)
-        if sub.in_process and self._pool is None:
-            self._pool = ProcessPool(s.process_workers)
-            if self._loop is not None:
-                self._pool.start()
+        if sub.in_process:
+            if self._pool is None:
+                self._pool = WorkerPool(s.process_workers)
+                if self._loop is not None:
+                    self._pool.start()
+            self._pool.add(cls, init)
         log.debug("registered %s on '%s' -> '%s'", sub.name, sub_to, pub)
 
     @property

@@ -20,9 +20,9 @@ from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.bus.envelopes import isolated_copy
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
-from khorsyio.bus.process_pool import ProcessPool
 from khorsyio.bus.replies import Replies
 from khorsyio.bus.subscription import Subscription
+from khorsyio.bus.worker_pool import WorkerPool
 from khorsyio.errors import BusClosedError, HandlerError, StateError, UnknownNameError
 from khorsyio.events import Context, Envelope, Error
 from khorsyio.settings import BusSettings
@@ -53,7 +53,7 @@ class Dispatch:
         self._error_callbacks: list[ErrorCallback] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pool: ProcessPool | None = None
+        self._pool: WorkerPool | None = None
         self._busy = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._current: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
@@ -167,7 +167,7 @@ class Dispatch:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _process_pool(self) -> ProcessPool:
+    def _process_pool(self) -> WorkerPool:
         if self._pool is None:
             raise StateError("no process pool: no process-mode handler is registered")
         return self._pool

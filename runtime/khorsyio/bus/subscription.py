@@ -28,7 +28,7 @@ import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.metrics import HandlerStats, Metrics
-from khorsyio.bus.process_pool import ProcessPool
+from khorsyio.bus.worker_pool import WorkerPool
 from khorsyio.errors import BusClosedError, ClientError, HandlerError
 from khorsyio.events import Context, Envelope
 from khorsyio.handler import Handler
@@ -59,7 +59,7 @@ class BusCore(Protocol):
 
     def _track(self, task: asyncio.Task[None]) -> None: ...
 
-    def _process_pool(self) -> ProcessPool: ...
+    def _process_pool(self) -> WorkerPool: ...
 
     async def _emit(self, env: Envelope) -> None: ...
 
