@@ -17,7 +17,7 @@ from typing import Literal
 import msgspec
 from khorsyio.graph import Node, check_graph, entry_path
 from khorsyio.http.router import parse_path
-from khorsyio.wiring import BUILTIN_PROVIDERS
+from khorsyio.wiring import BUILTIN_PROVIDERS, WORKER_PROVIDERS
 
 from khorsyio_gen.contracts import Project
 from khorsyio_gen.examples import example_problems
@@ -195,13 +195,18 @@ class _Checker:
                             f"{', '.join(sorted(BUILTIN_PROVIDERS))}; custom: {custom}); "
                             "declare it under 'providers'",
                         )
-                if h.execution_mode == "process" and h.deps:
-                    self.add(
-                        "process_mode_deps",
-                        key + ".deps",
-                        f"{where}: execution_mode 'process' handlers run in a worker process "
-                        "and take no dependencies",
-                    )
+                if h.execution_mode == "process":
+                    for i, dep in enumerate(h.deps):
+                        if dep in BUILTIN_PROVIDERS and dep not in WORKER_PROVIDERS:
+                            self.add(
+                                "process_mode_deps",
+                                f"{key}.deps[{i}]",
+                                f"{where} → dep '{dep}': an execution_mode 'process' handler "
+                                "is rebuilt in each worker process from pickled copies of its "
+                                f"dependencies, and '{dep}' is the app's live object; it may "
+                                f"take {', '.join(sorted(WORKER_PROVIDERS))} and custom "
+                                "providers whose value pickles",
+                            )
             for i, r in enumerate(domain.routes):
                 key = f"domains.{dname}.routes[{i}]"
                 label = f"{r.method} {r.path}"

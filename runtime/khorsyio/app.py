@@ -23,7 +23,7 @@ from khorsyio.http import CorsConfig, HttpApp, Response, Router
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
 from khorsyio.settings import Settings
 from khorsyio.types import Receive, Scope, Send
-from khorsyio.wiring import BUILTIN_PROVIDERS, provider_value
+from khorsyio.wiring import BUILTIN_PROVIDERS, WORKER_PROVIDERS, provider_value
 from khorsyio.ws import SocketTransport
 
 __all__ = ["App", "namespaced_class"]
@@ -186,10 +186,12 @@ class App:
         """Why a process-mode handler's injected parameters cannot be rebuilt in a worker.
 
         Each worker rebuilds the handler from pickled copies of them. The app's own live
-        objects (every built-in provider but ``settings``, which is plain data) are refused
+        objects (the built-in providers not in ``WORKER_PROVIDERS``) are refused
         even where they would pickle: a copy in a worker would not be connected or started.
         """
-        live = {id(provider_value(self, n)): n for n in BUILTIN_PROVIDERS if n != "settings"}
+        live = {
+            id(provider_value(self, n)): n for n in BUILTIN_PROVIDERS if n not in WORKER_PROVIDERS
+        }
         problems = [
             f"{cls.__qualname__}.__init__: parameter '{name}' is the app's {live[id(value)]} "
             f"({type(value).__qualname__}), which lives in the main process; an "

@@ -27,6 +27,7 @@ __all__ = [
     "BUILTIN_PROVIDERS",
     "HANDLER_WIRING",
     "SET_BY_TYPE_ARGUMENTS",
+    "WORKER_PROVIDERS",
     "provider_type",
     "provider_value",
 ]
@@ -60,6 +61,13 @@ BUILTIN_PROVIDERS: Mapping[str, str] = MappingProxyType(
 """What every App provides, by this name and by the type at ``module:Name`` (its public
 import path): the app itself for ``app``, else the app's attribute of the same name
 (:func:`provider_value`)."""
+
+
+WORKER_PROVIDERS: frozenset[str] = frozenset({"settings"})
+"""The built-in providers an ``execution_mode = "process"`` handler may take: plain data that
+a worker rebuilds from a pickled copy. The others are the app's live objects (a connected
+database, the running bus...), which a copy in a worker would not be; custom providers are
+checked at startup (their value must survive pickling)."""
 
 
 def provider_type(name: str) -> type[Any]:

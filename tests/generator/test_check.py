@@ -289,3 +289,21 @@ def test_routes_the_router_would_refuse_are_errors(  # type: ignore[no-untyped-d
     problems = [p for p in _problems(cli, project) if p["code"] == "duplicate_route"]
     assert [p["key"] for p in problems] == ["domains.admin.routes[0]"]
     assert words in str(problems[0]["message"])
+
+
+def test_a_process_handler_may_take_settings_and_custom_providers_not_live_objects(  # type: ignore[no-untyped-def]
+    project: Path, cli
+) -> None:
+    # the runtime rebuilds a process handler in each worker from pickled copies of its
+    # dependencies: the app's live objects (db, bus, client...) cannot be among them
+    edit(
+        project / "khorsyio.yaml",
+        "deps: [mailer]",
+        "deps: [mailer, settings]\n        execution_mode: process",
+    )
+    assert [p for p in _problems(cli, project) if p["code"] == "process_mode_deps"] == []
+    edit(project / "khorsyio.yaml", "deps: [mailer, settings]", "deps: [mailer, settings, db]")
+    problems = [p for p in _problems(cli, project) if p["code"] == "process_mode_deps"]
+    assert [p["key"] for p in problems] == ["domains.user.handlers.SendWelcome.deps[2]"]
+    assert "'db' is the app's live object" in str(problems[0]["message"])
+    assert cli(project, "gen").code == 1
