@@ -65,7 +65,9 @@ class App:
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
-        self.transport = SocketTransport(self.bus, self.settings.ws, cors)
+        self.transport = SocketTransport(
+            self.bus, self.settings.ws, cors, body_timeout=self.settings.http.body_timeout
+        )
         self.container = Container()
         for name in BUILTIN_PROVIDERS:  # by name and by type, as khorsyio.wiring states
             value = provider_value(self, name)

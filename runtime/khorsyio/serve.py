@@ -7,9 +7,10 @@ Kept out of ``app.py`` (the composition root and ASGI dispatch): nothing here ru
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from khorsyio.errors import ConfigError, SettingsError
 
@@ -59,12 +60,29 @@ def serve(app: ASGIApp, settings: Settings, target: str | None = None) -> None:
         return
     import uvicorn
 
-    # refuse oversize websocket frames in the server, before they are buffered
-    ws_max = settings.ws.max_message_size
+    options = uvicorn_options(settings)
     if s.workers > 1 and target is not None:
-        uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
+        uvicorn.run(target, workers=s.workers, **options)
     else:
-        uvicorn.run(app, host=s.host, port=s.port, ws_max_size=ws_max)
+        uvicorn.run(app, **options)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What :func:`serve` gives uvicorn, whatever the number of workers.
+
+    ``ws_max_size``: oversize websocket frames are refused in the server, before they are
+    buffered. ``timeout_graceful_shutdown``: on SIGTERM the requests in flight get
+    BUS_DRAIN_TIMEOUT seconds (rounded up to whole seconds, as uvicorn takes them), then
+    uvicorn cancels them (each is answered 503 ``shutdown`` if it has not started its
+    response) and runs the app's shutdown; without it uvicorn waits for them forever.
+    """
+    s = settings.server
+    return {
+        "host": s.host,
+        "port": s.port,
+        "ws_max_size": settings.ws.max_message_size,
+        "timeout_graceful_shutdown": math.ceil(settings.bus.drain_timeout),
+    }
 
 
 def main_target() -> str | None:

@@ -79,6 +79,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "HTTP_"
     max_body_size: Count = 1024 * 1024
     """Largest request body in bytes; a bigger one is answered 413 without being read."""
+    body_timeout: Seconds = 30.0
+    """Seconds a request body has to arrive in full, from its first read; a stalled one is
+    answered 408 ``request_timeout`` (socket.io long-polling POSTs too)."""
     openapi: bool = False
     """Serve ``/openapi.json`` and ``/docs``."""
     openapi_title: str = "khorsyio app"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -14,7 +15,8 @@ from khorsyio.http.middleware import Endpoint, build_stack
 from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response, error_body, send_response
 from khorsyio.http.router import Router
-from khorsyio.http.routes import Route
+from khorsyio.http.routes import BaseRoute, Route
+from khorsyio.http.timeouts import BodyDeadline, answer_cancelled
 from khorsyio.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class HttpApp:
         self._stack: Endpoint | None = None
         self._stack_of: tuple[Any, ...] = ()
         self.max_body_size = settings.http.max_body_size
+        self.body_timeout = settings.http.body_timeout
         self.debug = settings.server.debug
         self._openapi: dict[str, Any] | None = None
         self._openapi_version = -1
@@ -118,7 +121,14 @@ class HttpApp:
             route, params, allowed = m.route, m.params, m.allowed
         else:
             params, allowed = {}, _NONE
+        receive = BodyDeadline(receive, self.body_timeout)
         req = Request(scope, receive, send, params, self.app, self.max_body_size)
+        try:
+            await self._serve(req, route, allowed)
+        except asyncio.CancelledError:  # the server gave up on it (shutdown past the drain)
+            await answer_cancelled(req.send, bool(req.status), f"{req.method} {req.path}")
+
+    async def _serve(self, req: Request, route: BaseRoute | None, allowed: frozenset[str]) -> None:
         cors = self.cors
         if cors is not None:
             origin = req.header("origin")

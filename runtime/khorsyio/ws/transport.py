@@ -20,6 +20,7 @@ from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws.auth import AuthHook, authenticate
 from khorsyio.ws.limits import ClientState
 from khorsyio.ws.packets import BoundedPacket, Undecodable
+from khorsyio.ws.polling import serve_poll
 from khorsyio.ws.protocol import (
     ERROR_EVENT,
     INCOMING_EVENT,
@@ -60,10 +61,17 @@ class SocketTransport:
     """
 
     def __init__(
-        self, bus: Bus, settings: WsSettings | None = None, cors: CorsConfig | None = None
+        self,
+        bus: Bus,
+        settings: WsSettings | None = None,
+        cors: CorsConfig | None = None,
+        *,
+        body_timeout: float = 30.0,
     ) -> None:
         self.bus = bus
         self.settings: WsSettings = settings if settings is not None else WsSettings()
+        self.body_timeout = body_timeout
+        """Seconds a long-polling POST's body has to arrive (HTTP_BODY_TIMEOUT in an App)."""
         self.report_errors = True
         """Send a client an ``"error"`` event when a chain it started fails."""
         self._allowed: set[str] = set()
@@ -158,7 +166,12 @@ class SocketTransport:
                 return
             await Response.json(send, _NOT_FOUND, 404)
             return
-        await self.sio.handle_request(scope, receive, send)
+        if scope["type"] != "http":
+            await self.sio.handle_request(scope, receive, send)
+            return
+        await serve_poll(
+            self.sio, scope, receive, send, self.settings.max_message_size, self.body_timeout
+        )
 
     # -- sending --------------------------------------------------------------------------
 

@@ -148,7 +148,9 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
         )
     )
     app.run()
-    assert calls == [(app, {"host": "127.0.0.1", "port": 8123, "ws_max_size": 65536})]
+    # timeout_graceful_shutdown: requests in flight at SIGTERM get BUS_DRAIN_TIMEOUT (5 s)
+    served = {"ws_max_size": 65536, "timeout_graceful_shutdown": 5}
+    assert calls == [(app, {"host": "127.0.0.1", "port": 8123, **served})]
 
     calls.clear()
     multi = App(
@@ -157,9 +159,7 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
         )
     )
     multi.run("pkg.main:app")
-    assert calls == [
-        ("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, "ws_max_size": 65536})
-    ]
+    assert calls == [("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, **served})]
 
 
 async def test_an_app_starts_again_after_a_shutdown() -> None:

@@ -1,0 +1,101 @@
+"""Bounded request lifetimes: the body read deadline, and the answer to a cancelled request.
+
+``BodyDeadline`` wraps an ASGI ``receive``: the whole request body must arrive within
+HTTP_BODY_TIMEOUT seconds of its first read, else the read raises a 408 ``request_timeout``
+:class:`~khorsyio.errors.ClientError` (answered like any client error). ``read_body`` reads a
+bounded body through it (the socket.io polling path reads its POSTs so).
+``answer_cancelled`` ends a request the server cancelled (shutdown past its drain
+timeout), answering 503 ``shutdown`` when its response has not started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from khorsyio.errors import ClientDisconnect, ClientError, PayloadTooLarge
+from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
+from khorsyio.types import Message, Receive, Send
+
+__all__ = ["BodyDeadline", "answer_cancelled", "read_body"]
+
+log = logging.getLogger("khorsyio.http")
+
+REQUEST_TIMEOUT_CODE = "request_timeout"
+_SHUTTING_DOWN = error_body(SHUTDOWN_MESSAGE, SHUTDOWN_CODE)
+_ANSWER_WITHIN = 1.0  # seconds a cancelled request's 503 may take to write
+
+
+class BodyDeadline:
+    """``receive`` with a deadline on the request body (``timeout`` seconds in all).
+
+    The clock starts at the first read; once the last body chunk has come, reads (a wait for
+    ``http.disconnect``) are passed through unbounded.
+    """
+
+    __slots__ = ("_deadline", "_done", "_receive", "timeout")
+
+    def __init__(self, receive: Receive, timeout: float) -> None:
+        self._receive = receive
+        self.timeout = timeout
+        self._deadline = -1.0
+        self._done = False
+
+    async def __call__(self) -> Message:
+        if self._done:
+            return await self._receive()
+        loop = asyncio.get_running_loop()
+        if self._deadline < 0:
+            self._deadline = loop.time() + self.timeout
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                msg = await self._receive()
+        except TimeoutError:
+            raise ClientError(
+                f"the request body did not arrive within {self.timeout:g} s",
+                status=408,
+                code=REQUEST_TIMEOUT_CODE,
+            ) from None
+        if msg["type"] != "http.request" or not msg.get("more_body", False):
+            self._done = True
+        return msg
+
+
+async def read_body(receive: Receive, limit: int, timeout: float) -> bytes:
+    """The whole body, at most ``limit`` bytes (413), within ``timeout`` seconds (408)."""
+    read = BodyDeadline(receive, timeout)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        msg = await read()
+        if msg["type"] == "http.disconnect":
+            raise ClientDisconnect("the client disconnected while its body was read")
+        chunk = msg.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+            chunks.append(chunk)
+        if not msg.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def answer_cancelled(send: Send, started: bool, what: str) -> None:
+    """End a request the server cancelled: answer 503 ``shutdown`` unless started.
+
+    Servers cancel a request only to be rid of it (uvicorn past ``timeout_graceful_shutdown``),
+    so the cancellation ends here: the request task is uncancelled and returns (no
+    "Exception in ASGI application" traceback per request at shutdown). The answer is
+    bounded: a client that does not read cannot hold the cancelled request up.
+    """
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+    log.info("%s: cancelled by the server (shutdown)%s", what, "" if started else ", answered 503")
+    if started:
+        return
+    try:
+        async with asyncio.timeout(_ANSWER_WITHIN):
+            await Response.json(send, _SHUTTING_DOWN, 503, headers={"connection": "close"})
+    except Exception:  # the connection is gone, or its buffer full: nothing to answer
+        log.debug("the 503 of a cancelled request could not be sent", exc_info=True)
