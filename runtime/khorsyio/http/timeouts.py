@@ -4,20 +4,21 @@
 HTTP_BODY_TIMEOUT seconds of its first read, else the read raises a 408 ``request_timeout``
 :class:`~khorsyio.errors.ClientError` (answered like any client error). ``read_body`` reads a
 bounded body through it (the socket.io polling path reads its POSTs so).
-``answer_cancelled`` ends a request the server cancelled (shutdown past its drain
-timeout), answering 503 ``shutdown`` when its response has not started.
+``answer_cancelled`` ends a request the server (or :class:`InFlight`, at shutdown) cancelled
+past the drain timeout, answering 503 ``shutdown`` when its response has not started.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from khorsyio.errors import ClientDisconnect, ClientError, PayloadTooLarge
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
 from khorsyio.types import Message, Receive, Send
 
-__all__ = ["BodyDeadline", "answer_cancelled", "read_body"]
+__all__ = ["BodyDeadline", "InFlight", "answer_cancelled", "read_body"]
 
 log = logging.getLogger("khorsyio.http")
 
@@ -99,3 +100,27 @@ async def answer_cancelled(send: Send, started: bool, what: str) -> None:
             await Response.json(send, _SHUTTING_DOWN, 503, headers={"connection": "close"})
     except Exception:  # the connection is gone, or its buffer full: nothing to answer
         log.debug("the 503 of a cancelled request could not be sent", exc_info=True)
+
+
+class InFlight:
+    """The request tasks being served, so that shutdown can drain, then cancel them."""
+
+    __slots__ = ("tasks",)
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for the requests in flight, then cancel the rest
+        (each answers 503 ``shutdown``); how many were cancelled."""
+        current = asyncio.current_task()
+        pending = {t for t in self.tasks if t is not current}
+        if not pending:
+            return 0
+        _, late = await asyncio.wait(pending, timeout=timeout)
+        for t in late:
+            t.cancel()
+        if late:
+            await asyncio.wait(late, timeout=_ANSWER_WITHIN + 1.0)
+            log.warning("%d request(s) still in flight after %.1fs cancelled", len(late), timeout)
+        return len(late)

@@ -20,19 +20,30 @@ from urllib.parse import parse_qs
 
 from khorsyio.errors import ClientDisconnect, ClientError, PayloadTooLarge
 from khorsyio.http.response import Response
-from khorsyio.http.timeouts import answer_cancelled, read_body
+from khorsyio.http.timeouts import InFlight, answer_cancelled, read_body
 from khorsyio.types import Message, Receive, Scope, Send
 
-__all__ = ["serve_poll"]
+__all__ = ["release_poll", "serve_poll"]
 
 log = logging.getLogger("khorsyio.ws")
 
 
 async def serve_poll(
-    sio: Any, scope: Scope, receive: Receive, send: Send, limit: int, body_timeout: float
+    sio: Any,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    limit: int,
+    body_timeout: float,
+    inflight: InFlight,
 ) -> None:
-    """Serve one long-polling request (``scope["type"] == "http"``) with ``sio``."""
+    """Serve one long-polling request (``scope["type"] == "http"``) with ``sio``, as one of
+    the requests in ``inflight``."""
     answered = _Answered(send)
+    task = asyncio.current_task()
+    assert task is not None  # an ASGI call runs in a task
+    inflight.tasks.add(task)
     try:
         if scope.get("method") == "POST":
             try:
@@ -49,6 +60,8 @@ async def serve_poll(
         await sio.handle_request(scope, receive, answered)
     except asyncio.CancelledError:  # the server gave up on it (shutdown past the drain)
         await answer_cancelled(answered, answered.started, f"{scope.get('method')} socket.io poll")
+    finally:
+        inflight.tasks.discard(task)
 
 
 async def _read_post(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes:
@@ -109,3 +122,15 @@ def _query_sid(scope: Scope) -> str | None:
     qs = scope.get("query_string", b"").decode("latin-1")
     sids = parse_qs(qs).get("sid")
     return sids[0] if sids else None
+
+
+def release_poll(sock: Any) -> None:
+    """Answer the GET a long-polling client left waiting when its session was aborted.
+
+    A session closed by the client (or with ``abort``) queues no CLOSE packet, so its last
+    GET would wait ping_interval + ping_timeout seconds, holding up server shutdown. Runs
+    after ``close()`` has finished: when it queued a CLOSE packet the queue is not empty
+    and the GET is answered by it.
+    """
+    if sock.closed and sock.queue.empty():
+        sock.queue.put_nowait(None)
