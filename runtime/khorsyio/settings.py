@@ -67,6 +67,8 @@ class BusSettings(msgspec.Struct, kw_only=True):
     queue_size: Positive = 1024
     """Default per-handler limit of events waiting; beyond it publishers wait."""
     drain_timeout: Delay = 5.0
+    """Seconds shutdown gives the bus and the requests in flight (and ``App.run``'s server)
+    before cancelling what is left."""
     strict_graph: bool = False
     """Graph warnings (no consumer, no producer, contract mismatch) stop startup."""
     event_log_size: Count = 1000
