@@ -16,7 +16,7 @@ from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response, error_body, send_response
 from khorsyio.http.router import Router
 from khorsyio.http.routes import BaseRoute, Route
-from khorsyio.http.timeouts import BodyDeadline, InFlight, answer_cancelled
+from khorsyio.http.timeouts import BodyDeadline, BodyDeadlines, InFlight, answer_cancelled
 from khorsyio.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class HttpApp:
         self._stack: Endpoint | None = None
         self._stack_of: tuple[Any, ...] = ()
         self.max_body_size = settings.http.max_body_size
-        self.body_timeout = settings.http.body_timeout
+        self.body_deadlines = BodyDeadlines(settings.http.body_timeout)
         self.inflight = InFlight()
         """The requests being served: ``App.shutdown`` drains them (BUS_DRAIN_TIMEOUT)."""
         self.debug = settings.server.debug
@@ -125,7 +125,7 @@ class HttpApp:
             route, params, allowed = m.route, m.params, m.allowed
         else:
             params, allowed = {}, _NONE
-        receive = BodyDeadline(receive, self.body_timeout)
+        receive = BodyDeadline(receive, self.body_deadlines)
         req = Request(scope, receive, send, params, self.app, self.max_body_size)
         task = asyncio.current_task()
         assert task is not None  # an ASGI call runs in a task

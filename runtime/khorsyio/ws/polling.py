@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from khorsyio.errors import ClientDisconnect, ClientError, PayloadTooLarge
 from khorsyio.http.response import Response
-from khorsyio.http.timeouts import InFlight, answer_cancelled, read_body
+from khorsyio.http.timeouts import BodyDeadlines, InFlight, answer_cancelled, read_body
 from khorsyio.types import Message, Receive, Scope, Send
 
 __all__ = ["release_poll", "serve_poll"]
@@ -35,7 +35,7 @@ async def serve_poll(
     send: Send,
     *,
     limit: int,
-    body_timeout: float,
+    deadlines: BodyDeadlines,
     inflight: InFlight,
 ) -> None:
     """Serve one long-polling request (``scope["type"] == "http"``) with ``sio``, as one of
@@ -47,7 +47,7 @@ async def serve_poll(
     try:
         if scope.get("method") == "POST":
             try:
-                body = await _read_post(scope, receive, limit, body_timeout)
+                body = await _read_post(scope, receive, limit, deadlines)
             except ClientDisconnect:
                 await _end_session(sio, scope)
                 return
@@ -64,11 +64,11 @@ async def serve_poll(
         inflight.tasks.discard(task)
 
 
-async def _read_post(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes:
+async def _read_post(scope: Scope, receive: Receive, limit: int, deadlines: BodyDeadlines) -> bytes:
     for k, v in scope["headers"]:
         if k == b"content-length" and v.isdigit() and int(v) > limit:
             raise PayloadTooLarge(f"request body is {int(v)} bytes; the limit is {limit}")
-    return await read_body(receive, limit, timeout)
+    return await read_body(receive, limit, deadlines)
 
 
 async def _end_session(sio: Any, scope: Scope) -> None:

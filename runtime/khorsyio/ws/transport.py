@@ -15,7 +15,7 @@ from khorsyio.events import Envelope, new_envelope, new_trace_id
 from khorsyio.graph import Node
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
-from khorsyio.http.timeouts import InFlight
+from khorsyio.http.timeouts import BodyDeadlines, InFlight
 from khorsyio.settings import WsSettings
 from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws.auth import AuthHook, authenticate
@@ -71,8 +71,9 @@ class SocketTransport:
     ) -> None:
         self.bus = bus
         self.settings: WsSettings = settings if settings is not None else WsSettings()
-        self.body_timeout = body_timeout
-        """Seconds a long-polling POST's body has to arrive (HTTP_BODY_TIMEOUT in an App)."""
+        self.body_deadlines = BodyDeadlines(body_timeout)
+        """A long-polling POST's body has ``body_timeout`` seconds to arrive (an App's
+        HTTP_BODY_TIMEOUT)."""
         self.inflight = InFlight()
         """The long-polling requests being served: ``App.shutdown`` drains them."""
         self.report_errors = True
@@ -178,7 +179,7 @@ class SocketTransport:
             receive,
             send,
             limit=self.settings.max_message_size,
-            body_timeout=self.body_timeout,
+            deadlines=self.body_deadlines,
             inflight=self.inflight,
         )
 
