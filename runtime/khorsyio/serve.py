@@ -79,7 +79,7 @@ def serve(app: ASGIApp, settings: Settings, target: str | None = None) -> None:
         return
     import uvicorn
 
-    options = uvicorn_options(settings)
+    options = _uvicorn_options(settings)
     if s.workers > 1 and target is not None:
         uvicorn.run(target, workers=s.workers, **options)
     else:  # the app cancels its requests at the drain timeout: uvicorn's is a backstop
@@ -114,7 +114,7 @@ def _run_uvicorn(app: ASGIApp, options: dict[str, Any]) -> None:
         sys.exit(_STARTUP_FAILURE)
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     """What :func:`serve` gives uvicorn, whatever the number of workers.
 
     ``ws_max_size``: oversize websocket frames are refused in the server, before they are
