@@ -66,7 +66,9 @@ class App:
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
-        self.transport = SocketTransport(self.bus, self.settings.ws, cors)
+        self.transport = SocketTransport(
+            self.bus, self.settings.ws, cors, body_timeout=self.settings.http.body_timeout
+        )
         self.container = Container()
         for name in BUILTIN_PROVIDERS:  # by name and by type, as khorsyio.wiring states
             value = provider_value(self, name)
@@ -84,6 +86,7 @@ class App:
         self._started = False
         self._shut_down = False
         self._start_lock: asyncio.Lock | None = None
+        self._stopping: asyncio.Task[None] | None = None
         self.graph_problems: list[GraphProblem] = []
 
     @property
@@ -253,16 +256,38 @@ class App:
             log.info("app started")
 
     async def shutdown(self) -> None:
-        """Stop taking work, drain the bus, close the transport, client and database."""
+        """Stop taking work and drain, then close the client and database.
+
+        New requests get 503 ``shutdown``; socket.io sessions are closed (an open long-poll
+        is answered now); the requests in flight and the bus get BUS_DRAIN_TIMEOUT seconds,
+        the same window for both, then what is left is cancelled (a request answered 503
+        ``shutdown``). A second call while one runs (``App.run`` starts it on SIGTERM, the
+        lifespan asks again) waits for the first.
+        """
+        if self._stopping is not None:
+            await asyncio.shield(self._stopping)
+            return
         if not self._started:
             return
-        self._started = False
-        self._shut_down = True  # requests from now on get 503: no lazy restart mid-shutdown
-        await self.transport.stop()
-        await self.bus.stop()
-        await self.client.stop()
-        await self.db.close()
-        log.info("app stopped")
+        self._stopping = asyncio.get_running_loop().create_task(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        try:
+            self._started = False
+            self._shut_down = True  # requests from now on get 503: no restart mid-shutdown
+            await self.transport.stop()
+            drain = self.settings.bus.drain_timeout
+            await asyncio.gather(
+                self._http.inflight.drain(drain),
+                self.transport.inflight.drain(drain),
+                self.bus.stop(drain),
+            )
+            await self.client.stop()
+            await self.db.close()
+            log.info("app stopped")
+        finally:
+            self._stopping = None
 
     @property
     def started(self) -> bool:

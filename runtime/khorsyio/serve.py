@@ -6,10 +6,14 @@ Kept out of ``app.py`` (the composition root and ASGI dispatch): nothing here ru
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import logging
+import math
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from khorsyio.errors import ConfigError, SettingsError
 
@@ -20,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["main_target", "serve"]
 
 log = logging.getLogger("khorsyio.serve")
+
+_BACKSTOP = 1  # seconds uvicorn waits past the drain timeout of an app that drains itself
+_STARTUP_FAILURE = 3  # uvicorn's exit code when the app did not start (uvicorn.main)
 
 
 def serve(app: ASGIApp, settings: Settings, target: str | None = None) -> None:
@@ -53,18 +60,79 @@ def serve(app: ASGIApp, settings: Settings, target: str | None = None) -> None:
                 "granian needs an import target: app.run('app.main:app') "
                 "(or run a script that defines `app`)"
             )
+        options: dict[str, Any] = {}
+        if "workers_kill_timeout" in inspect.signature(Granian).parameters:
+            # granian waits for the requests in flight with no bound of its own, and runs
+            # the app's shutdown only after them: a worker still busy past the drain timeout
+            # (plus the backstop) is killed, its bus undrained
+            options["workers_kill_timeout"] = math.ceil(settings.bus.drain_timeout) + _BACKSTOP
+        else:  # pragma: no cover - granian before workers_kill_timeout
+            log.warning("this granian cannot bound its shutdown: upgrade it")
         Granian(
-            target, address=s.host, port=s.port, interface=Interfaces.ASGI, workers=s.workers
+            target,
+            address=s.host,
+            port=s.port,
+            interface=Interfaces.ASGI,
+            workers=s.workers,
+            **options,
         ).serve()
         return
     import uvicorn
 
-    # refuse oversize websocket frames in the server, before they are buffered
-    ws_max = settings.ws.max_message_size
+    options = _uvicorn_options(settings)
     if s.workers > 1 and target is not None:
-        uvicorn.run(target, host=s.host, port=s.port, workers=s.workers, ws_max_size=ws_max)
-    else:
-        uvicorn.run(app, host=s.host, port=s.port, ws_max_size=ws_max)
+        uvicorn.run(target, workers=s.workers, **options)
+    else:  # the app cancels its requests at the drain timeout: uvicorn's is a backstop
+        options["timeout_graceful_shutdown"] += _BACKSTOP
+        _run_uvicorn(app, options)
+
+
+def _run_uvicorn(app: ASGIApp, options: dict[str, Any]) -> None:
+    """``uvicorn.run(app, **options)``, with the app's shutdown started when uvicorn's
+    starts (SIGTERM), not after uvicorn has waited for the requests in flight: open
+    long-polls are answered at once, and requests and bus drain in one window."""
+    import uvicorn
+
+    stop = getattr(app, "shutdown", None)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            early = asyncio.ensure_future(stop()) if callable(stop) else None
+            try:
+                await super().shutdown(sockets)
+            finally:
+                if early is not None:
+                    await asyncio.wait([early])
+                    if not early.cancelled() and early.exception() is not None:
+                        # the lifespan's shutdown awaited the same task and logged it
+                        log.debug("app shutdown failed", exc_info=early.exception())
+
+    server = Server(uvicorn.Config(app, **options))
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run
+        server.run()
+    if not server.started:
+        sys.exit(_STARTUP_FAILURE)
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What :func:`serve` gives uvicorn, whatever the number of workers.
+
+    ``ws_max_size``: oversize websocket frames are refused in the server, before they are
+    buffered. ``timeout_graceful_shutdown``: on SIGTERM the requests in flight get
+    BUS_DRAIN_TIMEOUT seconds (rounded up to whole seconds, as uvicorn takes them), then
+    uvicorn cancels them (each is answered 503 ``shutdown`` if it has not started its
+    response) and runs the app's shutdown; without it uvicorn waits for them forever. With
+    one worker the app's own shutdown starts at SIGTERM and cancels them at BUS_DRAIN_TIMEOUT
+    itself (uvicorn's timeout is then one second longer, a backstop); with several, each
+    worker's app drains its bus after uvicorn's wait.
+    """
+    s = settings.server
+    return {
+        "host": s.host,
+        "port": s.port,
+        "ws_max_size": settings.ws.max_message_size,
+        "timeout_graceful_shutdown": math.ceil(settings.bus.drain_timeout),
+    }
 
 
 def main_target() -> str | None:

@@ -67,6 +67,8 @@ class BusSettings(msgspec.Struct, kw_only=True):
     queue_size: Positive = 1024
     """Default per-handler limit of events waiting; beyond it publishers wait."""
     drain_timeout: Delay = 5.0
+    """Seconds shutdown gives the bus and the requests in flight (and ``App.run``'s server)
+    before cancelling what is left."""
     strict_graph: bool = False
     """Graph warnings (no consumer, no producer, contract mismatch) stop startup."""
     event_log_size: Count = 1000
@@ -79,6 +81,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     prefix: ClassVar[str] = "HTTP_"
     max_body_size: Count = 1024 * 1024
     """Largest request body in bytes; a bigger one is answered 413 without being read."""
+    body_timeout: Seconds = 30.0
+    """Seconds a request body has to arrive in full, from its first read; a stalled one is
+    answered 408 ``request_timeout`` (socket.io long-polling POSTs too)."""
     openapi: bool = False
     """Serve ``/openapi.json`` and ``/docs``."""
     openapi_title: str = "khorsyio app"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -14,7 +15,8 @@ from khorsyio.http.middleware import Endpoint, build_stack
 from khorsyio.http.request import ClientDisconnect, Request
 from khorsyio.http.response import Response, error_body, send_response
 from khorsyio.http.router import Router
-from khorsyio.http.routes import Route
+from khorsyio.http.routes import BaseRoute, Route
+from khorsyio.http.timeouts import BodyDeadline, BodyDeadlines, InFlight, answer_cancelled
 from khorsyio.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -36,7 +38,9 @@ class HttpApp:
 
     Order of work: route lookup; CORS preflight (answered here, no middleware); 404/405;
     the middleware stack (``router.around``, outermost first); the gates (``router.use``,
-    ``False`` gives 403); Content-Length check (413); the route; after-hooks.
+    ``False`` gives 403); Content-Length check (413); the route; after-hooks. A body must
+    arrive within HTTP_BODY_TIMEOUT seconds of its first read (else 408); a request
+    cancelled at shutdown (past BUS_DRAIN_TIMEOUT, see ``inflight``) is answered 503.
     A client error (:class:`~khorsyio.errors.ClientError`, an exception with an
     ``http_status``) becomes ``{"error", "code"}`` with its status; any other exception a
     500 ``{"error": "internal error", "code": "internal"}`` and a log line with the method,
@@ -61,6 +65,9 @@ class HttpApp:
         self._stack: Endpoint | None = None
         self._stack_of: tuple[Any, ...] = ()
         self.max_body_size = settings.http.max_body_size
+        self.body_deadlines = BodyDeadlines(settings.http.body_timeout)
+        self.inflight = InFlight()
+        """The requests being served: ``App.shutdown`` drains them (BUS_DRAIN_TIMEOUT)."""
         self.debug = settings.server.debug
         self._openapi: dict[str, Any] | None = None
         self._openapi_version = -1
@@ -118,7 +125,20 @@ class HttpApp:
             route, params, allowed = m.route, m.params, m.allowed
         else:
             params, allowed = {}, _NONE
+        receive = BodyDeadline(receive, self.body_deadlines)
         req = Request(scope, receive, send, params, self.app, self.max_body_size)
+        task = asyncio.current_task()
+        assert task is not None  # an ASGI call runs in a task
+        tasks = self.inflight.tasks
+        tasks.add(task)
+        try:
+            await self._serve(req, route, allowed)
+        except asyncio.CancelledError:  # shutdown past the drain timeout
+            await answer_cancelled(req.send, bool(req.status), f"{req.method} {req.path}")
+        finally:
+            tasks.discard(task)
+
+    async def _serve(self, req: Request, route: BaseRoute | None, allowed: frozenset[str]) -> None:
         cors = self.cors
         if cors is not None:
             origin = req.header("origin")

@@ -15,11 +15,13 @@ from khorsyio.events import Envelope, new_envelope, new_trace_id
 from khorsyio.graph import Node
 from khorsyio.http.cors import CorsConfig
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
+from khorsyio.http.timeouts import BodyDeadlines, InFlight
 from khorsyio.settings import WsSettings
 from khorsyio.types import Receive, Scope, Send
 from khorsyio.ws.auth import AuthHook, authenticate
 from khorsyio.ws.limits import ClientState
 from khorsyio.ws.packets import BoundedPacket, Undecodable
+from khorsyio.ws.polling import release_poll, serve_poll
 from khorsyio.ws.protocol import (
     ERROR_EVENT,
     INCOMING_EVENT,
@@ -60,10 +62,20 @@ class SocketTransport:
     """
 
     def __init__(
-        self, bus: Bus, settings: WsSettings | None = None, cors: CorsConfig | None = None
+        self,
+        bus: Bus,
+        settings: WsSettings | None = None,
+        cors: CorsConfig | None = None,
+        *,
+        body_timeout: float = 30.0,
     ) -> None:
         self.bus = bus
         self.settings: WsSettings = settings if settings is not None else WsSettings()
+        self.body_deadlines = BodyDeadlines(body_timeout)
+        """A long-polling POST's body has ``body_timeout`` seconds to arrive (an App's
+        HTTP_BODY_TIMEOUT)."""
+        self.inflight = InFlight()
+        """The long-polling requests being served: ``App.shutdown`` drains them."""
         self.report_errors = True
         """Send a client an ``"error"`` event when a chain it started fails."""
         self._allowed: set[str] = set()
@@ -158,7 +170,18 @@ class SocketTransport:
                 return
             await Response.json(send, _NOT_FOUND, 404)
             return
-        await self.sio.handle_request(scope, receive, send)
+        if scope["type"] != "http":
+            await self.sio.handle_request(scope, receive, send)
+            return
+        await serve_poll(
+            self.sio,
+            scope,
+            receive,
+            send,
+            limit=self.settings.max_message_size,
+            deadlines=self.body_deadlines,
+            inflight=self.inflight,
+        )
 
     # -- sending --------------------------------------------------------------------------
 
@@ -228,7 +251,7 @@ class SocketTransport:
         await self._eio_disconnect(eio_sid, reason)
         sock = self.sio.eio.sockets.get(eio_sid)
         if sock is not None and not sock.upgraded:
-            asyncio.get_running_loop().call_soon(_release_poll, sock)
+            asyncio.get_running_loop().call_soon(release_poll, sock)
 
     async def _on_event(self, sid: str, data: Any = None) -> dict[str, Any]:
         client = self._clients.get(sid)
@@ -338,18 +361,6 @@ class SocketTransport:
             err.code, message, event_type=err_env.event_type, trace_id=err_env.ctx.trace_id
         )
         await self._refuse(sid, body)
-
-
-def _release_poll(sock: Any) -> None:
-    """Answer the GET a long-polling client left waiting when its session was aborted.
-
-    A session closed by the client (or with ``abort``) queues no CLOSE packet, so its last
-    GET would wait ping_interval + ping_timeout seconds, holding up server shutdown. Runs
-    after ``close()`` has finished: when it queued a CLOSE packet the queue is not empty
-    and the GET is answered by it.
-    """
-    if sock.closed and sock.queue.empty():
-        sock.queue.put_nowait(None)
 
 
 def _cors_origins(cors: CorsConfig | None) -> Any:

@@ -142,13 +142,26 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
 
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    configs: list[uvicorn.Config] = []
+
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:  # one worker: a Server
+        configs.append(server.config)
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     app = App(
         settings=Settings.load(
             environ={"SERVER_SERVER": "uvicorn", "SERVER_PORT": "8123"}, env_file=None
         )
     )
     app.run()
-    assert calls == [(app, {"host": "127.0.0.1", "port": 8123, "ws_max_size": 65536})]
+    # timeout_graceful_shutdown: requests in flight at SIGTERM get BUS_DRAIN_TIMEOUT (5 s)
+    # (with one worker the app cancels them itself then; uvicorn's is a backstop)
+    served = {"ws_max_size": 65536, "timeout_graceful_shutdown": 5}
+    (config,) = configs
+    assert config.app is app
+    assert (config.host, config.port, config.ws_max_size) == ("127.0.0.1", 8123, 65536)
+    assert config.timeout_graceful_shutdown == 5 + 1
 
     calls.clear()
     multi = App(
@@ -157,9 +170,7 @@ def test_run_picks_uvicorn_when_granian_is_not_wanted(
         )
     )
     multi.run("pkg.main:app")
-    assert calls == [
-        ("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, "ws_max_size": 65536})
-    ]
+    assert calls == [("pkg.main:app", {"host": "127.0.0.1", "port": 8000, "workers": 2, **served})]
 
 
 async def test_an_app_starts_again_after_a_shutdown() -> None:
