@@ -13,12 +13,14 @@ from typing import Any
 from khorsyio.bus import Bus
 from khorsyio.client import HttpClient
 from khorsyio.db import Database
+from khorsyio.db.dead_letters import DatabaseDeadLetters
 from khorsyio.di import Container, Unresolved
 from khorsyio.domain import Domain, qualify
-from khorsyio.errors import KhorsyioError, RegistrationError, WiringError
+from khorsyio.errors import ConfigError, KhorsyioError, RegistrationError, WiringError
 from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.http import CorsConfig, HttpApp, Response, Router
+from khorsyio.http.dead_letters import DeadLetterAuth, admin_routes
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
 from khorsyio.settings import Settings
 from khorsyio.types import Receive, Scope, Send
@@ -65,6 +67,13 @@ class App:
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
+        store = self.settings.bus.dead_letter_store  # durable with a database: docs/core.md
+        if store == "database" or (store == "auto" and self.db.configured):
+            self.bus.dead_letters = DatabaseDeadLetters(self.db, self.settings.bus.dead_letter_size)
+        self.dead_letter_auth: DeadLetterAuth | None = None
+        """``fn(request) -> bool`` guarding ``/_khorsyio/dead-letters`` (BUS_DEAD_LETTER_ADMIN)."""
+        if self.settings.bus.dead_letter_admin:
+            self.router.mount(admin_routes())
         self.transport = SocketTransport(self.bus, self.settings.ws, cors)
         self.container = Container()
         for name in BUILTIN_PROVIDERS:  # by name and by type, as khorsyio.wiring states
@@ -218,6 +227,11 @@ class App:
             if self._started:
                 return
             self._shut_down = False
+            if self.settings.bus.dead_letter_admin and self.dead_letter_auth is None:
+                raise ConfigError(
+                    "BUS_DEAD_LETTER_ADMIN=true but app.dead_letter_auth is not set: give the "
+                    "app a hook fn(request) -> bool that admits your operators"
+                )
             self._build_and_register([p for p in self._pending if not p.built])
             self.graph_problems = self.check()
             errors = [p for p in self.graph_problems if p.severity == "error"]

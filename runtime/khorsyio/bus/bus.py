@@ -147,6 +147,7 @@ class Bus(Dispatch):
     async def start(self) -> None:
         if self.accepting:
             return
+        await self._dead_letters.open()  # a store that cannot work stops the start here
         self._loop = asyncio.get_running_loop()
         if self._pool is not None:
             self._pool.start()
@@ -199,6 +200,7 @@ class Bus(Dispatch):
                 report.not_started,
                 report.pending_requests,
             )
+        await self._save_unfinished()
         if self._pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._pool.stop)
         self._loop = None

@@ -45,6 +45,7 @@ async def app(tmp_path: Path) -> App:
     users.namespace = "user"
     users.handlers = [CreateUser]
     app.mount(users)
+    await app.db.create_all()  # the dead-letter table (a migration creates it in a project)
     await app.startup()
     await app.db.execute(
         "create table users (id integer primary key autoincrement, name text not null)"
