@@ -271,8 +271,7 @@ async def test_a_retried_failure_logs_a_line_per_attempt_and_the_traceback_once(
         ),
         (
             "ERROR",
-            "Flaky failed on flaky trace=trace-log-1 after 3 attempts: handler_error: "
-            "try 3 failed",
+            "Flaky failed on flaky trace=trace-log-1 after 3 attempts: handler_error: try 3 failed",
         ),
     ]
     assert [r.exc_info is not None for r in lines] == [False, False, True]

@@ -94,7 +94,8 @@ async def test_dead_letters_survive_a_restart_and_replay_in_their_trace(dsn: str
     assert await app.bus.wait_idle(10)
     assert Ship.calls[2:] == [(7, "trace-dl-7")] * 2
     [again] = await app.bus.dead_letters.list()
-    assert again.id != letter.id and again.attempts == 2
+    assert again.id != letter.id
+    assert again.attempts == 2
 
     Ship.down = False
     await app.bus.dead_letters.replay(again.id)
