@@ -119,28 +119,33 @@ class DeadLetterStore(ABC):
         Claimed first (removed), so that two replays of one letter deliver it once; put back
         if the bus refuses it (no such handler, the bus is not running).
         """
+        letter = await self.get(letter_id)
+        if not await self._replay(letter):
+            raise UnknownNameError(f"no dead letter #{letter_id} (replayed or purged meanwhile)")
+        return letter
+
+    async def replay_all(self, handler: str | None = None) -> int:
+        """Replay every letter (of ``handler`` only when given), oldest first; how many.
+
+        Stops at the first letter the bus refuses (it stays, as do the ones after it).
+        """
+        done = 0
+        for letter in await self.list(handler=handler):
+            done += await self._replay(letter)
+        return done
+
+    async def _replay(self, letter: DeadLetter) -> bool:
+        """Claim ``letter`` and redeliver it; False when someone else claimed it first."""
         if self._redeliver is None:
             raise StateError("this dead letter store is not attached to a bus")
-        letter = await self.get(letter_id)
-        if not await self.remove(letter_id):
-            raise UnknownNameError(f"no dead letter #{letter_id} (replayed or purged meanwhile)")
+        if not await self.remove(letter.id):
+            return False
         try:
             await self._redeliver(letter.handler, letter.envelope)
         except BaseException:
             await self.restore(letter)
             raise
-        return letter
-
-    async def replay_all(self, handler: str | None = None) -> int:
-        """Replay every letter (of ``handler`` only when given), oldest first; how many."""
-        done = 0
-        for letter in await self.list(handler=handler):
-            try:
-                await self.replay(letter.id)
-            except UnknownNameError:
-                continue  # replayed by someone else meanwhile
-            done += 1
-        return done
+        return True
 
     async def snapshot(
         self, limit: int | None = None, handler: str | None = None

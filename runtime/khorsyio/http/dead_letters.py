@@ -46,6 +46,11 @@ class _NotFound(ClientError):
     code = "unknown_dead_letter"
 
 
+class _NotReplayed(ClientError):
+    status = 409
+    code = "not_replayed"
+
+
 class _Unavailable(ClientError):
     status = 503
     code = "bus_closed"
@@ -109,11 +114,13 @@ async def _replay(req: Request, send: Send) -> None:
         return
     letter_id = req.path_params["id"]
     try:
-        letter = await store.replay(letter_id)
+        await store.get(letter_id)
     except UnknownNameError as e:
         raise _NotFound(str(e.args[0])) from None
-    except BusClosedError as e:
-        raise _Unavailable(str(e)) from None
+    try:
+        letter = await store.replay(letter_id)
+    except (UnknownNameError, BusClosedError) as e:
+        raise _refused(e) from None
     trace_id = letter.envelope.trace_id
     await Response.json(send, {"replayed": 1, "id": letter_id, "trace_id": trace_id})
 
@@ -124,11 +131,17 @@ async def _replay_all(req: Request, send: Send) -> None:
         return
     try:
         n = await store.replay_all(_handler(req))
-    except UnknownNameError as e:  # a letter whose handler is not registered (any more)
-        raise _NotFound(str(e.args[0])) from None
-    except BusClosedError as e:
-        raise _Unavailable(str(e)) from None
+    except (UnknownNameError, BusClosedError) as e:
+        raise _refused(e) from None
     await Response.json(send, {"replayed": n})
+
+
+def _refused(e: Exception) -> ClientError:
+    """A replay the bus did not take: no such handler (any more), claimed meanwhile (409),
+    or the bus is not running (503)."""
+    if isinstance(e, BusClosedError):
+        return _Unavailable(str(e))
+    return _NotReplayed(str(e.args[0]) if e.args else str(e))
 
 
 async def _remove(req: Request, send: Send) -> None:

@@ -139,3 +139,22 @@ async def test_an_async_hook_is_awaited() -> None:
     async with TestClient(app) as client:
         assert (await client.get(BASE, headers={"x-admin": "yes"})).status_code == 200
         assert (await client.get(BASE, headers={"x-admin": "no"})).status_code == 401
+
+
+async def test_a_replay_the_bus_does_not_take_is_409_and_the_letter_stays() -> None:
+    from khorsyio import Envelope
+    from khorsyio.events import Error
+
+    app = _app(admin=True)
+    async with TestClient(app, headers=TOKEN) as client:
+        letter = await app.bus.dead_letters.add(
+            "Retired", Envelope.create("parcel.deliver", Parcel(9)), Error(code="x"), 1
+        )
+        for path in (f"{BASE}/{letter.id}/replay", f"{BASE}/replay"):
+            r = await client.post(path)
+            assert r.status_code == 409, path
+            assert r.json() == {
+                "error": "no handler named 'Retired' is registered",
+                "code": "not_replayed",
+            }
+        assert [d.id for d in await app.bus.dead_letters.list()] == [letter.id]
