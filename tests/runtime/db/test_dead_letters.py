@@ -204,3 +204,18 @@ async def test_events_cut_short_at_shutdown_are_kept_in_the_database(dsn: str) -
         {"n": 3},
     )
     await again.shutdown()
+
+
+async def test_a_letter_the_database_cannot_keep_is_logged_with_its_event(
+    dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _migrated(dsn)
+    Ship.down = True
+    app = _app(_settings(dsn))
+    await app.startup()
+    await app.db.execute("drop table khorsyio_dead_letters")  # the database lost it
+    answer = await app.bus.request("order.ship", Order(5), "order.shipped", trace_id="t-lost")
+    assert answer.error is not None  # the caller still hears of the failure
+    assert answer.error.code == "handler_error"
+    assert "could not keep the dead letter of order.ship in Ship trace=t-lost" in caplog.text
+    await app.shutdown()
