@@ -67,7 +67,7 @@ class App:
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
-        store = self.settings.bus.dead_letter_store  # durable with a database: docs/core.md
+        store = self.settings.bus.dead_letter_store  # docs/dead-letters.md
         if store == "database" or (store == "auto" and self.db.configured):
             self.bus.dead_letters = DatabaseDeadLetters(self.db, self.settings.bus.dead_letter_size)
         self.dead_letter_auth: DeadLetterAuth | None = None
