@@ -11,6 +11,7 @@ from pathlib import Path
 
 import msgspec
 
+from khorsyio_gen.dlq import add_dlq_parser, run_dlq
 from khorsyio_gen.errors import GenError
 
 __all__ = ["main"]
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument(
         "-d", "--data", action="append", default=[], metavar="KEY=VALUE", help="a new answer"
     )
+    add_dlq_parser(sub, common)
     return p
 
 
@@ -300,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "task": _task,
         "new": _new,
         "update": _update,
+        "dlq": run_dlq,
     }
     try:
         return commands[args.command](args)

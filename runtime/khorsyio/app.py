@@ -14,19 +14,21 @@ from khorsyio.bus import Bus
 from khorsyio.bus.worker_pool import unportable
 from khorsyio.client import HttpClient
 from khorsyio.db import Database
+from khorsyio.db.dead_letters import DatabaseDeadLetters
 from khorsyio.di import Container, Unresolved
-from khorsyio.domain import Domain, qualify
-from khorsyio.errors import KhorsyioError, RegistrationError, WiringError
+from khorsyio.domain import Domain, in_namespace, qualify
+from khorsyio.errors import ConfigError, KhorsyioError, RegistrationError, WiringError
 from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.http import CorsConfig, HttpApp, Response, Router
+from khorsyio.http.dead_letters import DeadLetterAuth, admin_routes
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
 from khorsyio.settings import Settings
 from khorsyio.types import Receive, Scope, Send
 from khorsyio.wiring import BUILTIN_PROVIDERS, WORKER_PROVIDERS, provider_value
 from khorsyio.ws import SocketTransport
 
-__all__ = ["App", "namespaced_class"]
+__all__ = ["App"]
 
 log = logging.getLogger("khorsyio.app")
 
@@ -66,6 +68,15 @@ class App:
         self.router = Router()
         self.client = HttpClient()
         self.db = Database.from_settings(self.settings.db, configured=self.settings.db_configured)
+        store = self.settings.bus.dead_letter_store  # docs/dead-letters.md
+        if store == "database" or (store == "auto" and self.db.configured):
+            self.bus.dead_letters = DatabaseDeadLetters(
+                self.db, self.settings.bus.dead_letter_size, required=store == "database"
+            )
+        self.dead_letter_auth: DeadLetterAuth | None = None
+        """``fn(request) -> bool`` guarding ``/_khorsyio/dead-letters`` (BUS_DEAD_LETTER_ADMIN)."""
+        if self.settings.bus.dead_letter_admin:
+            self.router.mount(admin_routes())
         self.transport = SocketTransport(
             self.bus, self.settings.ws, cors, body_timeout=self.settings.http.body_timeout
         )
@@ -156,7 +167,7 @@ class App:
         for p in pending:
             h = p.handler
             if p.namespace:
-                h = _in_namespace(h, p.namespace)
+                h = in_namespace(h, p.namespace)
             if isinstance(h, type):
                 cls: type[Handler[Any, Any]] = h
                 try:
@@ -241,6 +252,11 @@ class App:
             if self._started:
                 return
             self._shut_down = False
+            if self.settings.bus.dead_letter_admin and self.dead_letter_auth is None:
+                raise ConfigError(
+                    "BUS_DEAD_LETTER_ADMIN=true but app.dead_letter_auth is not set: give the "
+                    "app a hook fn(request) -> bool that admits your operators"
+                )
             self._build_and_register([p for p in self._pending if not p.built])
             self.graph_problems = self.check()
             errors = [p for p in self.graph_problems if p.severity == "error"]
@@ -370,38 +386,3 @@ def _log_startup_failure(e: Exception) -> None:
         log.debug("startup failed: traceback", exc_info=e)
     else:
         log.error("startup failed: %s", e, exc_info=e)
-
-
-def namespaced_class(cls: type[Handler[Any, Any]], namespace: str) -> type[Handler[Any, Any]]:
-    """``cls`` as registered in ``namespace``: a subclass whose wiring names are qualified.
-
-    ``subscribes_to = "create"`` in namespace ``"user"`` reads ``"user.create"`` on the
-    subclass (and its instances), ``publishes`` likewise; names already in the namespace
-    stay. The subclass has the same name, module and qualified name (process-mode workers
-    import the class you wrote) and no other change; ``cls`` itself is returned when the
-    namespace changes nothing.
-    """
-    sub_to = qualify(namespace, cls.subscribes_to)
-    pub = qualify(namespace, cls.publishes)
-    if sub_to == cls.subscribes_to and pub == cls.publishes:
-        return cls
-    ns = {
-        "__module__": cls.__module__,
-        "__qualname__": cls.__qualname__,
-        "__doc__": cls.__doc__,
-        "__slots__": (),  # same layout: a ready instance can move to it
-        "subscribes_to": sub_to,
-        "publishes": pub,
-    }
-    return type(cls.__name__, (cls,), ns)
-
-
-def _in_namespace(
-    handler: type[Handler[Any, Any]] | Handler[Any, Any], namespace: str
-) -> type[Handler[Any, Any]] | Handler[Any, Any]:
-    if isinstance(handler, type):
-        return namespaced_class(handler, namespace)
-    cls = namespaced_class(type(handler), namespace)
-    if cls is not type(handler):
-        handler.__class__ = cls  # a ready instance shows its qualified names too
-    return handler

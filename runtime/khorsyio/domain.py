@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Domain", "qualify"]
+if TYPE_CHECKING:
+    from khorsyio.handler import Handler
+
+__all__ = ["Domain", "in_namespace", "namespaced_class", "qualify"]
 
 
 def qualify(namespace: str, event: str) -> str:
@@ -54,3 +57,39 @@ class Domain:
             f"Domain(namespace={self.namespace!r}, handlers={len(self.handlers)}, "
             f"routes={len(self.routes)})"
         )
+
+
+def namespaced_class(cls: type[Handler[Any, Any]], namespace: str) -> type[Handler[Any, Any]]:
+    """``cls`` as registered in ``namespace``: a subclass whose wiring names are qualified.
+
+    ``subscribes_to = "create"`` in namespace ``"user"`` reads ``"user.create"`` on the
+    subclass (and its instances), ``publishes`` likewise; names already in the namespace
+    stay. The subclass has the same name, module and qualified name (process-mode workers
+    import the class you wrote) and no other change; ``cls`` itself is returned when the
+    namespace changes nothing.
+    """
+    sub_to = qualify(namespace, cls.subscribes_to)
+    pub = qualify(namespace, cls.publishes)
+    if sub_to == cls.subscribes_to and pub == cls.publishes:
+        return cls
+    ns = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+        "__slots__": (),  # same layout: a ready instance can move to it
+        "subscribes_to": sub_to,
+        "publishes": pub,
+    }
+    return type(cls.__name__, (cls,), ns)
+
+
+def in_namespace(
+    handler: type[Handler[Any, Any]] | Handler[Any, Any], namespace: str
+) -> type[Handler[Any, Any]] | Handler[Any, Any]:
+    """``handler`` (a class or an instance) as registered in ``namespace``."""
+    if isinstance(handler, type):
+        return namespaced_class(handler, namespace)
+    cls = namespaced_class(type(handler), namespace)
+    if cls is not type(handler):
+        handler.__class__ = cls  # a ready instance shows its qualified names too
+    return handler

@@ -73,6 +73,11 @@ class BusSettings(msgspec.Struct, kw_only=True):
     """Graph warnings (no consumer, no producer, contract mismatch) stop startup."""
     event_log_size: Count = 1000
     dead_letter_size: Count = 10000
+    dead_letter_store: Literal["auto", "memory", "database"] = "auto"
+    """Where dead letters are kept: ``auto`` is the database when DB_DSN is set and it has the
+    table (else memory, with a warning); ``database`` stops the start without the table."""
+    dead_letter_admin: bool = False
+    """Serve ``/_khorsyio/dead-letters`` (``khorsyio dlq --url``); needs app.dead_letter_auth."""
     process_workers: Count = 0
     """Size of the pool for ``execution_mode = "process"`` handlers; 0: the CPU count."""
 

@@ -108,8 +108,8 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     env = {**os.environ, "DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"}
     app = App(settings=Settings.load(environ=env, env_file=None))
     wire(app)
+    await app.db.create_all(Base.metadata)  # khorsyio_dead_letters too: before startup
     await app.startup()
-    await app.db.create_all(Base.metadata)
     yield app
     await app.shutdown()
 """

@@ -90,6 +90,30 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     assert "No new upgrade operations detected" in ok(run(project, "alembic", "check", env=env))
 
 
+@pytest.mark.parametrize("example", [True, False], ids=["example", "empty"])
+def test_every_project_ships_the_dead_letter_migration(tmp_path: Path, example: bool) -> None:
+    project = render(tmp_path / "svc", include_example=example)
+    versions = sorted(p.name for p in (project / "migrations" / "versions").glob("*.py"))
+    expected = ["0000_khorsyio_dead_letters.py"] + (["0001_users.py"] if example else [])
+    assert versions == expected
+    db = tmp_path / "m.db"
+    env = {"DB_DSN": f"sqlite+aiosqlite:///{db}"}
+    ok(run(project, "alembic", "upgrade", "head", env=env))
+    assert "No new upgrade operations detected" in ok(run(project, "alembic", "check", env=env))
+    # the app starts on the migrated database and keeps its dead letters there
+    code = (
+        "import asyncio\n"
+        "from app.main import create_app\n"
+        "async def main():\n"
+        "    app = create_app()\n"
+        "    await app.startup()\n"
+        "    print(type(app.bus.dead_letters).__name__, await app.bus.dead_letters.count())\n"
+        "    await app.shutdown()\n"
+        "asyncio.run(main())\n"
+    )
+    assert ok(run(project, "python", "-c", code, env=env)).split() == ["DatabaseDeadLetters", "0"]
+
+
 def test_a_project_pins_the_khorsyio_it_is_made_with(tmp_path: Path) -> None:
     import khorsyio
     import khorsyio_gen

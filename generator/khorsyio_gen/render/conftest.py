@@ -5,7 +5,8 @@ from ``khorsyio gen``, once (it is the person's afterwards, like a handler's tes
 what the template's does, deciding when the tests run rather than when gen runs, so that it
 follows the project as it grows: ``create_app(settings)`` of ``app.main`` or, without one,
 ``app.main.app`` built again with the test settings in the environment; the tables of
-``app.models``' ``Base`` when that module exists; never the database of ``.env``.
+``app.models``' ``Base`` when that module exists (else khorsyio's, which holds the
+dead-letter table), created before the app starts; never the database of ``.env``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from khorsyio import App, Settings
+from khorsyio import App, Base, Settings
 from khorsyio.testing import TestClient
 from sqlalchemy import MetaData
 
@@ -82,13 +83,12 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
-    """The app, started, on empty tables."""
+    """The app, started, on empty tables (khorsyio's dead letters' included)."""
     app = _build(settings, monkeypatch)
+    metadata = _metadata() or Base.metadata
+    await app.db.drop_all(metadata)
+    await app.db.create_all(metadata)
     await app.startup()
-    metadata = _metadata()
-    if metadata is not None:
-        await app.db.drop_all(metadata)
-        await app.db.create_all(metadata)
     yield app
     await app.shutdown()
 

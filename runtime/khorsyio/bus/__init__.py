@@ -1,9 +1,18 @@
 """The event bus: dispatch, request/reply, schedules, metrics, event log, dead letters."""
 
 from khorsyio.bus.bus import Bus, DrainReport
-from khorsyio.bus.dead_letters import DeadLetter, DeadLetterStore
+from khorsyio.bus.dead_letters import DeadLetter, DeadLetterStore, MemoryDeadLetters
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.scheduler import Schedule
 
-__all__ = ["Bus", "DeadLetter", "DeadLetterStore", "DrainReport", "EventLog", "Metrics", "Schedule"]
+__all__ = [
+    "Bus",
+    "DeadLetter",
+    "DeadLetterStore",
+    "DrainReport",
+    "EventLog",
+    "MemoryDeadLetters",
+    "Metrics",
+    "Schedule",
+]

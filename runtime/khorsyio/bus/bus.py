@@ -162,6 +162,8 @@ class Bus(Dispatch):
     async def start(self) -> None:
         if self.accepting:
             return
+        # a store that cannot work stops the start here (or names the one to use instead)
+        self.dead_letters = await self._dead_letters.open()
         self._loop = asyncio.get_running_loop()
         if self._pool is not None:
             self._pool.start()
@@ -218,6 +220,7 @@ class Bus(Dispatch):
                 report.not_started,
                 report.pending_requests,
             )
+        await self._save_unfinished()
         if self._pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._pool.stop)
         self._loop = None

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from khorsyio.bus.callbacks import call_each
-from khorsyio.bus.dead_letters import DeadLetterStore
+from khorsyio.bus.dead_letters import DeadLetterStore, MemoryDeadLetters
 from khorsyio.bus.envelopes import isolated_copy
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
@@ -46,7 +46,11 @@ class Dispatch:
         self.metrics = Metrics()
         self.event_log = EventLog(self.settings.event_log_size)
         self._log = self.event_log.record
-        self.dead_letters = DeadLetterStore(self.settings.dead_letter_size, self._redeliver)
+        self._dead_letters: DeadLetterStore = MemoryDeadLetters(
+            self.settings.dead_letter_size, self._redeliver
+        )
+        self._unsaved: list[tuple[str, Envelope, Error, int]] = []
+        """Letters of events cut short at shutdown, stored by :meth:`_save_unfinished`."""
         self._subs: dict[str, list[Subscription]] = {}
         self._by_name: dict[str, Subscription] = {}
         self._replies = Replies()
@@ -64,6 +68,35 @@ class Dispatch:
         self.closed = False
         """Past the drain: nothing more is delivered, not even from inside handlers."""
         self.unfinished = 0
+
+    @property
+    def dead_letters(self) -> DeadLetterStore:
+        """Where failed events are kept (in memory unless the app gives a database store)."""
+        return self._dead_letters
+
+    @dead_letters.setter
+    def dead_letters(self, store: DeadLetterStore) -> None:
+        store.bind(self._redeliver)
+        self._dead_letters = store
+
+    async def _keep(self, handler: str, env: Envelope, error: Error, attempts: int) -> None:
+        """Store a dead letter; a store that fails says so in the log, with the event."""
+        try:
+            await self._dead_letters.add(handler, env, error, attempts)
+        except Exception:
+            log.exception(
+                "could not keep the dead letter of %s in %s trace=%s (%s: %s)",
+                env.event_type,
+                handler,
+                env.trace_id,
+                error.code,
+                error.message,
+            )
+
+    async def _save_unfinished(self) -> None:
+        unsaved, self._unsaved = self._unsaved, []
+        for handler, env, error, attempts in unsaved:
+            await self._keep(handler, env, error, attempts)
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -106,19 +139,19 @@ class Dispatch:
         )
         assert err_env.error is not None
         if failure.dead_letter:
-            self.dead_letters.add(sub.name, env, err_env.error, attempts)
+            await self._keep(sub.name, env, err_env.error, attempts)
         if self._error_callbacks:
             await call_each(self._error_callbacks, err_env, _callback_failed)
         await self._emit(err_env)
 
     def _unfinished(self, sub: Subscription, env: Envelope, why: str) -> None:
         self.unfinished += 1
-        self.dead_letters.add(
-            sub.name,
-            env,
-            Error(code="shutdown", message=why, source=sub.name, trace_id=env.trace_id),
-            0,
-        )
+        err = Error(code="shutdown", message=why, source=sub.name, trace_id=env.trace_id)
+        store = self._dead_letters
+        if isinstance(store, MemoryDeadLetters):
+            store.add_now(sub.name, env, err, 0)  # at once: no await in a cancelled task
+        else:
+            self._unsaved.append((sub.name, env, err, 0))  # stored before bus.stop() returns
 
     async def _redeliver(self, handler: str, env: Envelope) -> None:
         sub = self._by_name.get(handler)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import msgspec
 
 from khorsyio.bus.eager import Resume, start_eager
+from khorsyio.bus.failure_log import log_failure, log_retry
 from khorsyio.bus.metrics import HandlerStats, Metrics
 from khorsyio.bus.worker_pool import WorkerPool
 from khorsyio.errors import BusClosedError, ClientError, HandlerError
@@ -226,6 +227,7 @@ class Subscription:
         attempt = 1
         out: Envelope | None
         while True:  # attempts of one event
+            exc: Exception | None = None
             ctx = env.ctx
             t0 = clock()
             token = current.set(ctx)
@@ -270,7 +272,7 @@ class Subscription:
             except TimeoutError:
                 failure = _failure("timeout", f"{self.name} timed out after {self.timeout}s")
             except Exception as e:
-                log.exception("%s failed on %s trace=%s", self.name, env.event_type, ctx.trace_id)
+                exc = e  # logged below: a line per retry, the traceback once, at the end
                 failure = _failure(
                     "handler_error",
                     str(e) or type(e).__name__,
@@ -289,6 +291,7 @@ class Subscription:
             policy = self.retry
             if policy and failure.code in policy.retry_on and attempt < policy.attempts:
                 stats.retries += 1
+                log_retry(self.name, env, failure, attempt, policy)
                 self._handle_suspended()
                 try:
                     await asyncio.sleep(policy.delay(attempt))
@@ -296,6 +299,8 @@ class Subscription:
                     self.waiting -= 1
                 attempt += 1
                 continue
+            if exc is not None or attempt > 1:
+                log_failure(self.name, env, failure, attempt, exc)
             await self._fail(env, failure, attempt)
             return
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from khorsyio.db.base import Base
 from khorsyio.db.database import Database
+from khorsyio.db.dead_letter_table import dead_letter_table as _dead_letter_table
 from khorsyio.db.dsn import DEFAULT_DSN
 from khorsyio.db.errors import (
     DatabaseConfigError,
@@ -18,6 +19,8 @@ from khorsyio.db.errors import (
 )
 from khorsyio.db.page import Page
 from khorsyio.db.query import OPS, apply_cursor, apply_filters, apply_order, paginate
+
+del _dead_letter_table  # imported for its table on Base.metadata (khorsyio_dead_letters)
 
 __all__ = [
     "DEFAULT_DSN",

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from khorsyio import App, Context, Domain, Handler, Settings
-from khorsyio.app import namespaced_class
+from khorsyio.domain import namespaced_class
 from khorsyio.serve import main_target
 
 from .contracts import UserIn, UserOut

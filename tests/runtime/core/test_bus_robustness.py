@@ -84,7 +84,7 @@ async def test_a_shutdown_during_a_retry_backoff_keeps_the_event() -> None:
     await asyncio.sleep(0.05)  # now in the 5 s backoff
     report = await bus.stop(drain_timeout=0.1)
     assert report.cancelled_in_flight == 1
-    [letter] = bus.dead_letters.list()
+    [letter] = await bus.dead_letters.list()
     assert letter.envelope.payload == Num(7)
     assert letter.error.code == "shutdown"
     assert bus.in_flight == 0
@@ -123,7 +123,7 @@ async def test_a_result_that_cannot_be_published_fails_the_event_visibly() -> No
     assert result.error is not None
     assert result.error.code == "publish_error"
     assert await bus.wait_idle(1)
-    assert [d.error.code for d in bus.dead_letters.list()] == ["publish_error"]
+    assert [d.error.code for d in await bus.dead_letters.list()] == ["publish_error"]
     await bus.stop()
 
 
@@ -140,7 +140,7 @@ async def test_a_failed_replay_keeps_the_dead_letter() -> None:
     await bus.publish("boom", Num(1))
     await bus.wait_idle(5)
     await bus.stop()
-    [letter] = bus.dead_letters.list()
+    [letter] = await bus.dead_letters.list()
     with pytest.raises(BusClosedError):
         await bus.dead_letters.replay(letter.id)
-    assert [d.id for d in bus.dead_letters.list()] == [letter.id]
+    assert [d.id for d in await bus.dead_letters.list()] == [letter.id]

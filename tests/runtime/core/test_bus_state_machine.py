@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from khorsyio import Bus, BusClosedError, Context, Handler, RetryPolicy
+from khorsyio import Bus, BusClosedError, Context, DeadLetter, Handler, RetryPolicy
 
 from .contracts import Num
 
@@ -69,7 +69,8 @@ class BusLifecycle(RuleBasedStateMachine):
         return self.loop.run_until_complete(coro)  # type: ignore[arg-type]
 
     def _dead(self) -> Counter[int]:
-        return Counter(letter.envelope.payload.n for letter in self.bus.dead_letters.list())
+        letters: list[DeadLetter] = self._run(self.bus.dead_letters.list())  # type: ignore[assignment]
+        return Counter(letter.envelope.payload.n for letter in letters)
 
     @precondition(lambda self: not self.running)
     @rule()

@@ -39,7 +39,7 @@ async def test_a_retried_handler_succeeds_within_its_attempts() -> None:
     snap = bus.metrics.snapshot()["Flaky"]
     assert snap["retries"] == 2
     assert snap["errors"] == 2
-    assert len(bus.dead_letters) == 0
+    assert await bus.dead_letters.count() == 0
     await bus.stop()
 
 
@@ -54,17 +54,17 @@ async def test_exhausted_retries_land_in_the_dead_letters_and_can_be_replayed() 
     assert result.error is not None
     assert result.error.message == "try 3 failed"
     assert len(errors) == 1  # callbacks see the final failure once
-    [letter] = bus.dead_letters.list()
+    [letter] = await bus.dead_letters.list()
     assert letter.handler == "Flaky"
     assert letter.attempts == 3
     assert letter.envelope.payload == Num(7)
-    assert bus.dead_letters.snapshot()[0]["code"] == "handler_error"
+    assert (await bus.dead_letters.snapshot())[0]["code"] == "handler_error"
 
     # the cause is fixed: replay delivers it again to the same handler
     await bus.dead_letters.replay(letter.id)
     await bus.wait_idle(5)
     assert h.calls == 4
-    assert len(bus.dead_letters) == 0
+    assert await bus.dead_letters.count() == 0
     assert [e["event_type"] for e in bus.event_log.recent(1)] == ["flaky.done"]
     await bus.stop()
 
@@ -77,7 +77,7 @@ async def test_a_validation_error_is_not_retried() -> None:
     await bus.publish(Envelope.create("flaky", {"n": "not a number"}))
     await bus.wait_idle(5)
     assert h.calls == 0
-    [letter] = bus.dead_letters.list()
+    [letter] = await bus.dead_letters.list()
     assert letter.error.code == "invalid_input"
     assert letter.attempts == 1
     await bus.stop()
@@ -112,18 +112,16 @@ async def test_async_error_callbacks_are_awaited_and_their_failures_contained() 
     await bus.stop()
 
 
-def test_dead_letter_store_is_bounded_and_says_so(caplog: object) -> None:
-    from khorsyio.bus.dead_letters import DeadLetterStore
+async def test_dead_letter_store_is_bounded_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    from khorsyio.bus import MemoryDeadLetters
     from khorsyio.events import Error
 
-    async def redeliver(handler: str, env: Envelope) -> None:
-        return None
-
-    store = DeadLetterStore(2, redeliver)
+    store = MemoryDeadLetters(2)
     for i in range(3):
-        store.add("H", Envelope.create("e", Num(i)), Error(code="x"), 1)
-    assert [d.envelope.payload.n for d in store.list()] == [1, 2]
+        await store.add("H", Envelope.create("e", Num(i)), Error(code="x"), 1)
+    assert [d.envelope.payload.n for d in await store.list()] == [1, 2]
     assert store.evicted == 1
+    assert "dead letter store full (2): evicted #1 e in H" in caplog.text
 
 
 async def test_a_handler_error_answers_with_its_code_and_is_not_a_dead_letter() -> None:
@@ -156,7 +154,7 @@ async def test_a_handler_error_answers_with_its_code_and_is_not_a_dead_letter() 
     )
     assert h.calls == 1  # "conflict" is not in retry_on
     assert len(errors) == 1
-    assert len(bus.dead_letters) == 0
+    assert await bus.dead_letters.count() == 0
     await bus.stop()
 
 
@@ -177,7 +175,7 @@ async def test_a_client_error_in_a_handler_keeps_its_code_and_status() -> None:
     assert result.error is not None
     assert (result.error.code, result.error.message) == ("not_found", "no item 3")
     assert result.error.details == {"status": 404}
-    assert len(bus.dead_letters) == 0
+    assert await bus.dead_letters.count() == 0
     await bus.stop()
 
 
@@ -205,7 +203,7 @@ async def test_a_long_retry_run_still_ends_as_a_dead_letter() -> None:
     await bus.publish(Envelope.create("doomed", Num(1)))
     assert await bus.wait_idle(60)
     assert h.calls == 1100
-    [letter] = bus.dead_letters.list()
+    [letter] = await bus.dead_letters.list()
     assert (letter.attempts, letter.error.code) == (1100, "handler_error")
     assert len(errors) == 1
     await bus.stop()
@@ -245,3 +243,38 @@ def test_absurd_policies_are_refused_where_they_are_built(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(words)):
         RetryPolicy(**kwargs)
+
+
+async def test_a_retried_failure_logs_a_line_per_attempt_and_the_traceback_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    bus = Bus()
+    bus.register(Flaky(failures=3))
+    await bus.start()
+    with caplog.at_level(logging.WARNING, logger="khorsyio.bus"):
+        await bus.publish(Envelope.create("flaky", Num(1), trace_id="trace-log-1"))
+        assert await bus.wait_idle(5)
+    await bus.stop()
+    lines = [r for r in caplog.records if r.name == "khorsyio.bus"]
+    assert [(r.levelname, r.getMessage()) for r in lines] == [
+        (
+            "WARNING",
+            "Flaky failed on flaky trace=trace-log-1 (attempt 1 of 3, retrying in 0.001s): "
+            "handler_error: try 1 failed",
+        ),
+        (
+            "WARNING",
+            "Flaky failed on flaky trace=trace-log-1 (attempt 2 of 3, retrying in 0.002s): "
+            "handler_error: try 2 failed",
+        ),
+        (
+            "ERROR",
+            "Flaky failed on flaky trace=trace-log-1 after 3 attempts: handler_error: try 3 failed",
+        ),
+    ]
+    assert [r.exc_info is not None for r in lines] == [False, False, True]
+    assert lines[-1].exc_info is not None
+    assert isinstance(lines[-1].exc_info[1], ConnectionError)
+    assert caplog.text.count("Traceback") == 1

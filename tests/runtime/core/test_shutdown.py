@@ -76,7 +76,7 @@ async def test_what_cannot_finish_is_counted_logged_and_kept(
     assert answer.error.code == "shutdown"
     assert "2 in-flight handler call(s) cancelled, 4 queued event(s) not started" in caplog.text
     # nothing is dropped in silence: every unfinished event is a dead letter
-    letters = bus.dead_letters.list()
+    letters = await bus.dead_letters.list()
     assert len(letters) == 6
     assert {d.error.code for d in letters} == {"shutdown"}
     assert sorted(d.envelope.payload.n for d in letters) == [0, 1, 2, 3, 4, 99]

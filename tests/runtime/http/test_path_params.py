@@ -209,5 +209,7 @@ def test_openapi_lists_path_parameters_and_leaves_them_out_of_the_body() -> None
 def test_a_bus_route_refuses_a_timeout_that_is_not_a_finite_positive_number(
     timeout: Any,
 ) -> None:
-    with pytest.raises(RegistrationError, match="timeout must be a positive, finite number of seconds"):
+    with pytest.raises(
+        RegistrationError, match="timeout must be a positive, finite number of seconds"
+    ):
         BusRoute("GET", "/x", event="a", reply="b", timeout=timeout)

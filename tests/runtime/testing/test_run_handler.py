@@ -135,7 +135,7 @@ async def test_an_unexpected_exception_is_the_cause(app: App) -> None:
     assert info.value.code == "handler_error"
     assert "not implemented yet" in info.value.message
     assert isinstance(info.value.__cause__, NotImplementedError)
-    assert len(app.bus.dead_letters.list()) == 1
+    assert await app.bus.dead_letters.count() == 1
 
 
 async def test_routing_returns_the_envelope(app: App) -> None:
