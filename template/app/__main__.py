@@ -17,6 +17,14 @@ if __name__ == "__main__":
         import uvicorn
 
         s = app.settings.server
-        uvicorn.run("app.main:app", host=s.host, port=s.port, reload=True, reload_dirs=["app"])
+        uvicorn.run(
+            "app.main:app",
+            host=s.host,
+            port=s.port,
+            reload=True,
+            reload_dirs=["app"],
+            # a stalled request must not hold a restart or Ctrl-C past the drain window
+            timeout_graceful_shutdown=int(app.settings.bus.drain_timeout) + 1,
+        )
     else:
         app.run("app.main:app")
