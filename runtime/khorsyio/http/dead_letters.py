@@ -25,7 +25,7 @@ import msgspec
 from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.errors import BusClosedError, ClientError, UnknownNameError
 from khorsyio.http.request import Request
-from khorsyio.http.response import Response
+from khorsyio.http.response import SHUTDOWN_CODE, Response
 from khorsyio.http.routes import Route
 from khorsyio.types import Send
 
@@ -41,19 +41,8 @@ _TAGS = ("khorsyio",)
 _ENCODER = msgspec.json.Encoder(enc_hook=repr)
 
 
-class _NotFound(ClientError):
-    status = 404
-    code = "unknown_dead_letter"
-
-
-class _NotReplayed(ClientError):
-    status = 409
-    code = "not_replayed"
-
-
-class _Unavailable(ClientError):
-    status = 503
-    code = "bus_closed"
+def _not_found(message: str) -> ClientError:
+    return ClientError(message, status=404, code="unknown_dead_letter")
 
 
 async def _store(req: Request) -> DeadLetterStore | None:
@@ -104,7 +93,7 @@ async def _show(req: Request, send: Send) -> None:
     try:
         letter = await store.get(req.path_params["id"])
     except UnknownNameError as e:
-        raise _NotFound(str(e.args[0])) from None
+        raise _not_found(str(e.args[0])) from None
     await Response.json(send, _ENCODER.encode(letter))
 
 
@@ -116,7 +105,7 @@ async def _replay(req: Request, send: Send) -> None:
     try:
         await store.get(letter_id)
     except UnknownNameError as e:
-        raise _NotFound(str(e.args[0])) from None
+        raise _not_found(str(e.args[0])) from None
     try:
         letter = await store.replay(letter_id)
     except (UnknownNameError, BusClosedError) as e:
@@ -140,8 +129,8 @@ def _refused(e: Exception) -> ClientError:
     """A replay the bus did not take: no such handler (any more), claimed meanwhile (409),
     or the bus is not running (503)."""
     if isinstance(e, BusClosedError):
-        return _Unavailable(str(e))
-    return _NotReplayed(str(e.args[0]) if e.args else str(e))
+        return ClientError(str(e), status=503, code=SHUTDOWN_CODE)
+    return ClientError(str(e.args[0]) if e.args else str(e), status=409, code="not_replayed")
 
 
 async def _remove(req: Request, send: Send) -> None:
@@ -150,7 +139,7 @@ async def _remove(req: Request, send: Send) -> None:
         return
     letter_id = req.path_params["id"]
     if not await store.remove(letter_id):
-        raise _NotFound(f"no dead letter #{letter_id}")
+        raise _not_found(f"no dead letter #{letter_id}")
     await Response.json(send, {"purged": 1})
 
 
