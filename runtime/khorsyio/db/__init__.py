@@ -13,6 +13,7 @@ from khorsyio.db.errors import (
     DatabaseConfigError,
     DatabaseUnavailable,
     DatabaseUsageError,
+    InvalidValue,
     PlaceholderError,
     QueryError,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DatabaseUsageError",
+    "InvalidValue",
     "Page",
     "PlaceholderError",
     "QueryError",
