@@ -27,7 +27,9 @@ The tree::
     │   ├── BadRequest                    400 bad_request: malformed input
     │   ├── QueryError (ValueError)       400 bad_query: a filter/order/page refused
     │   ├── PayloadTooLarge               413 payload_too_large
-    │   └── RequestValidationError        422 validation: input that breaks the contract
+    │   ├── UnsupportedMediaType          415 unsupported_media_type: a body that is not JSON
+    │   ├── RequestValidationError        422 validation: input that breaks the contract
+    │   └── InvalidValue (ValueError)     422 invalid_value: a value the database refused
     ├── ResponseContractError (TypeError) a handler's result does not fit its route (500)
     ├── ClientDisconnect (ConnectionError)  the client left while its body was read
     ├── DatabaseUnavailable (ConnectionError)  a configured database cannot be reached
@@ -62,6 +64,7 @@ __all__ = [
     "DatabaseUsageError",
     "HandlerDefinitionError",
     "HandlerError",
+    "InvalidValue",
     "KhorsyioError",
     "LifespanError",
     "PayloadTooLarge",
@@ -76,6 +79,7 @@ __all__ = [
     "StateError",
     "UnknownNameError",
     "Unresolved",
+    "UnsupportedMediaType",
     "UsageError",
     "UsageTypeError",
     "WiringError",
@@ -266,11 +270,35 @@ class PayloadTooLarge(ClientError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(ClientError):
+    """A body read as JSON whose Content-Type is not JSON, or missing (415).
+
+    JSON bodies need ``application/json`` (or ``application/*+json``): the types a web page
+    may send cross-site without a CORS preflight (``text/plain``, forms) are refused.
+    """
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class RequestValidationError(ClientError):
     """Well-formed input that breaks the contract; ``field`` is the JSON path (422)."""
 
     status = 422
     code = "validation"
+
+
+class InvalidValue(ClientError, ValueError):
+    """A value the database driver refused: an integer out of range, a too long text, a
+    search pattern too complex (HTTP 422, ``invalid_value``).
+
+    The database facade raises it in place of the driver's error (``OverflowError``,
+    SQLAlchemy's ``DataError``), which stays its ``__cause__``; the message names the
+    problem without repeating the value.
+    """
+
+    status = 422
+    code = "invalid_value"
 
 
 class ResponseContractError(KhorsyioError, TypeError):

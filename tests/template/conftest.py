@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,6 +55,45 @@ def run(
 def ok(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, f"{result.args}\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+@contextlib.contextmanager
+def serve(project: Path, db_file: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`make run` without make: migrate ``db_file``, serve `python -m app` on a free
+    127.0.0.1 port until /health answers; yield its base URL, stop the server after.
+
+    The server's output goes to ``server.log`` beside ``db_file`` (a pipe nobody reads
+    would fill up and stall it), shown if it dies."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"SERVER_PORT": str(port), "DB_DSN": f"sqlite+aiosqlite:///{db_file}", **(env or {})}
+    ok(run(project, "alembic", "upgrade", "head", env=env))
+    log = db_file.with_name("server.log")
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(BIN / "python"), "-m", "app"],
+            cwd=project,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the app did not start within 60 s"
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import BIN, REPO, ok, render, run
+from .conftest import REPO, ok, render, run, serve
 
 COMBINATIONS = [
     pytest.param({"database": "sqlite", "include_example": True}, id="sqlite-memory-example"),
@@ -133,31 +129,7 @@ def test_the_template_is_in_step_with_the_generator() -> None:
 def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) -> None:
     """`make run` without make: migrate, then `python -m app` on 127.0.0.1."""
     project = render(tmp_path / "svc", project_name='Shop "API"', package_name="shop")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {"SERVER_PORT": str(port), "DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"}
-    ok(run(project, "alembic", "upgrade", "head", env=env))
-    server = subprocess.Popen(
-        [str(BIN / "python"), "-m", "app"],
-        cwd=project,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the app did not start within 60 s"
-            time.sleep(0.2)
+    with serve(project, tmp_path / "run.db") as base:
         assert httpx.get(f"{base}/health").json() == {"status": "ok"}
         spec = httpx.get(f"{base}/openapi.json").json()
         assert {"/users", "/health"} <= set(spec["paths"])
@@ -167,6 +139,15 @@ def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) ->
         assert created.json()["name"] == "Ada"
         listed = httpx.get(f"{base}/users", params={"name__icontains": "ad"}).json()
         assert [u["email"] for u in listed["items"]] == ["ada@x.io"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # issue 15: what a web page may post cross-site without a preflight is not JSON
+        evil = httpx.post(
+            f"{base}/users",
+            content=b'{"name": "Eve", "email": "eve@x.io"}',
+            headers={"content-type": "text/plain", "origin": "http://evil.example"},
+        )
+        assert (evil.status_code, evil.json()["code"]) == (415, "unsupported_media_type")
+        # a 20 KB search is refused by the contract (422), not a 500 from SQLite
+        huge = httpx.get(f"{base}/users", params={"name__icontains": "a%" * 10_000})
+        assert (huge.status_code, huge.json()["code"]) == (422, "validation")
+        listed = httpx.get(f"{base}/users").json()
+        assert [u["email"] for u in listed["items"]] == ["ada@x.io"]

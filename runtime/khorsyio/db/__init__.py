@@ -14,6 +14,7 @@ from khorsyio.db.errors import (
     DatabaseConfigError,
     DatabaseUnavailable,
     DatabaseUsageError,
+    InvalidValue,
     PlaceholderError,
     QueryError,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DatabaseUsageError",
+    "InvalidValue",
     "Page",
     "PlaceholderError",
     "QueryError",

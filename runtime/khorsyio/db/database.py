@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -21,11 +20,12 @@ from khorsyio.db.engine import build_engine, is_memory_sqlite, sqlite_args
 from khorsyio.db.errors import DatabaseConfigError, DatabaseUnavailable
 from khorsyio.db.scopes import Scopes
 from khorsyio.db.sqltext import Prepared, command_status, prepare
+from khorsyio.logtext import logger
 from khorsyio.settings import DbSettings
 
 __all__ = ["Database"]
 
-log = logging.getLogger("khorsyio.db")
+log = logger("khorsyio.db")
 
 T = TypeVar("T")
 

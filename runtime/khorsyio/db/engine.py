@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
+from khorsyio.db import data_errors
 from khorsyio.db.dsn import backend_of
 
 __all__ = ["build_engine", "is_memory_sqlite", "sqlite_args"]
@@ -36,6 +37,8 @@ def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float)
     ``pool_size=pool_max`` with no overflow: connections above a "min" are kept rather
     than closed on return (the asyncpg pool keeps them too), so a burst does not pay a
     reconnect per query. ``Database.connect()`` opens DB_POOL_MIN of them at startup.
+    A statement the driver refuses for a value raises :class:`~khorsyio.errors.InvalidValue`
+    (see :mod:`khorsyio.db.data_errors`).
     """
     kwargs: dict[str, Any] = {"echo": echo}
     if backend_of(url) == "postgresql":
@@ -44,7 +47,9 @@ def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float)
             max_overflow=0,
             connect_args={"timeout": connect_timeout},
         )
-        return create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        data_errors.install(engine.sync_engine)
+        return engine
 
     memory = is_memory_sqlite(url)
     if memory:  # one connection holds the whole database: everyone shares it
@@ -54,6 +59,7 @@ def build_engine(url: URL, *, pool_max: int, echo: bool, connect_timeout: float)
         # 2.0.38; NullPool before); WAL lets readers run while one writer writes.
         kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=pool_max, max_overflow=0)
     engine = create_async_engine(url, **kwargs)
+    data_errors.install(engine.sync_engine)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,8 +1,9 @@
 """The database layer's errors (defined, with the whole tree, in :mod:`khorsyio.errors`).
 
 :class:`QueryError` is a client mistake (an unknown filter field, a bad value): the HTTP
-layer answers it with 400 and ``code = "bad_query"``. The others are programming or
-configuration mistakes.
+layer answers it with 400 and ``code = "bad_query"``. :class:`InvalidValue` is a value the
+driver refused (an integer out of range, a text too long): 422 ``invalid_value``. The
+others are programming or configuration mistakes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from khorsyio.errors import (
     DatabaseConfigError,
     DatabaseUnavailable,
     DatabaseUsageError,
+    InvalidValue,
     PlaceholderError,
     QueryError,
 )
@@ -19,6 +21,7 @@ __all__ = [
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DatabaseUsageError",
+    "InvalidValue",
     "PlaceholderError",
     "QueryError",
 ]

@@ -21,13 +21,14 @@ from khorsyio.http.examples import (
 )
 from khorsyio.http.response import Response, Send
 from khorsyio.http.routes import BaseRoute, NoBody, check_status
+from khorsyio.logtext import logger
 
 if TYPE_CHECKING:
     from khorsyio.http.request import Request
 
 __all__ = ["DEFAULT_BUS_ERRORS", "BusRoute"]
 
-log = logging.getLogger("khorsyio.http")
+log = logger("khorsyio.http")
 
 
 DEFAULT_BUS_ERRORS: Mapping[str, int] = {
@@ -38,6 +39,9 @@ DEFAULT_BUS_ERRORS: Mapping[str, int] = {
 }
 
 _SAFE = SAFE_MESSAGES
+
+_LOGGED_BY_BUS = frozenset({"handler_error", "publish_error"})
+"""Failures the bus has logged already, with their traceback: one log line a request."""
 
 
 def _client_status(details: Mapping[str, Any]) -> int | None:
@@ -161,7 +165,8 @@ class BusRoute(BaseRoute):
         # a ClientError's own status is the most specific statement; then the route's table
         status = _client_status(err.details) or self._error_status.get(err.code) or 500
         if status >= 500:
-            log.error(
+            log.log(
+                logging.DEBUG if err.code in _LOGGED_BY_BUS else logging.ERROR,
                 "%s failed: code=%s message=%s source=%s trace=%s",
                 self.label,
                 err.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -10,6 +11,7 @@ import msgspec
 
 from khorsyio.http.bus_route import BusRoute
 from khorsyio.http.examples import split_request
+from khorsyio.http.paths import INT64_MAX, INT64_MIN
 from khorsyio.http.routes import BODY_METHODS, BaseRoute
 
 __all__ = ["build_openapi", "docs_html"]
@@ -29,7 +31,7 @@ _ERROR_SCHEMA: dict[str, Any] = {
     "required": ["error", "code"],
 }
 _CONV_SCHEMA: dict[str, dict[str, Any]] = {
-    "int": {"type": "integer"},
+    "int": {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX},
     "uuid": {"type": "string", "format": "uuid"},
     "str": {"type": "string", "minLength": 1},
     "path": {"type": "string", "minLength": 1},
@@ -44,6 +46,7 @@ _REASONS = {
     404: "Not found",
     409: "Conflict",
     413: "Request body too large",
+    415: "The body is not sent as application/json",
     422: "Validation error",
     500: "Internal error",
     503: "Service unavailable",
@@ -120,7 +123,7 @@ def build_openapi(
         responses[str(r.status)] = ok
         if r.body is not None and r.method in BODY_METHODS:
             op["requestBody"] = _request_body(r, ref_of, components)
-            for st in (400, 413, 422):
+            for st in (400, 413, 415, 422):
                 responses[str(st)] = _error_response(st, err_ref)
         elif query_fields:
             responses["422"] = _error_response(422, err_ref)
@@ -182,11 +185,33 @@ def _parameters(
             out.append({"name": s.name, "in": "path", "required": True, "schema": schema})
     query = [] if r.method in BODY_METHODS else list(props)
     for name in query:
-        p: dict[str, Any] = {"name": name, "in": "query", "schema": props[name]}
+        p: dict[str, Any] = {"name": name, "in": "query", "schema": _int64(props[name])}
         if name in required:
             p["required"] = True
         out.append(p)
     return out, query
+
+
+def _int64(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its integers bounded as the query parser bounds them (signed 64-bit).
+
+    Bounds the contract states are kept; the contract's own schema is not changed.
+    """
+    schema = copy.deepcopy(schema)
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if node.get("type") == "integer":
+            if "minimum" not in node and "exclusiveMinimum" not in node:
+                node["minimum"] = INT64_MIN
+            if "maximum" not in node and "exclusiveMaximum" not in node:
+                node["maximum"] = INT64_MAX
+        for key in ("anyOf", "oneOf", "allOf"):
+            stack.extend(n for n in node.get(key, ()) if isinstance(n, dict))
+        items = node.get("items")
+        if isinstance(items, dict):
+            stack.append(items)
+    return schema
 
 
 def _request_body(

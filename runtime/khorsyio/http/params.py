@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 import msgspec
 
 from khorsyio.http.errors import RequestValidationError, validation_error
+from khorsyio.http.paths import INT64_MAX, INT64_MIN
+from khorsyio.logtext import clip
 
 if TYPE_CHECKING:
     from khorsyio.http.request import Request
@@ -37,6 +39,18 @@ def _is_sequence(tp: Any) -> bool:
     return tp in _SEQ or origin in _SEQ
 
 
+def _int64(value: Any, where: str) -> None:
+    """422 for an integer (or one in a list) outside the signed 64-bit range."""
+    items = value if isinstance(value, _SEQ) else (value,)
+    for i, v in enumerate(items):
+        if type(v) is int and not INT64_MIN <= v <= INT64_MAX:
+            at = f"{where}[{i}]" if items is value else where
+            bound = f">= {INT64_MIN}" if v < 0 else f"<= {INT64_MAX}"
+            raise RequestValidationError(
+                f"Expected `int` {bound} (a signed 64-bit integer) - at `{at}`", field=at
+            )
+
+
 def path_fields(tp: type[msgspec.Struct], names: Iterable[str]) -> dict[str, Any]:
     """The fields of ``tp`` (JSON name -> type) that the path parameters ``names`` fill."""
     wanted = set(names)
@@ -50,7 +64,7 @@ def _path_value(name: str, value: Any, tp: Any) -> Any:
     text gets the segment as text (``{id:int}`` into a ``str`` field).
     """
     try:
-        return msgspec.convert(value, tp, strict=False)
+        converted = msgspec.convert(value, tp, strict=False)
     except msgspec.ValidationError as e:
         if not isinstance(value, str):
             try:
@@ -61,9 +75,12 @@ def _path_value(name: str, value: Any, tp: Any) -> Any:
         field = f"$.{name}{(err.field or '$')[1:]}"
         why = err.message.rsplit(" - at `", 1)[0]
         raise RequestValidationError(
-            f"the path parameter '{name}' ({value!r}) is not valid: {why} - at `{field}`",
+            f"the path parameter '{name}' ({clip(repr(value), 100)}) is not valid: {why} "
+            f"- at `{field}`",
             field=field,
         ) from None
+    _int64(converted, f"$.{name}")
+    return converted
 
 
 def params_decoder(tp: type[msgspec.Struct]) -> Callable[[Request], Any]:
@@ -72,10 +89,12 @@ def params_decoder(tp: type[msgspec.Struct]) -> Callable[[Request], Any]:
     Fields are looked up by their JSON name; a path parameter wins over a query key; a
     list field takes every value of a repeated key, any other field the first value.
     Strings are converted to the field types (``"5"`` -> ``5``); a mismatch gives 422, and
-    so does a query key the Struct does not have when it is ``forbid_unknown_fields``.
+    so does a query key the Struct does not have when it is ``forbid_unknown_fields``, and
+    an integer outside the signed 64-bit range (what a database column holds).
     """
     struct_fields = msgspec.structs.fields(tp)
     fields = [(f.encode_name, f.type, _is_sequence(f.type)) for f in struct_fields]
+    attrs = [(f.name, f.encode_name) for f in struct_fields]
     # a Struct that forbids unknown fields refuses unknown query keys too (422)
     known = (
         {f.encode_name for f in struct_fields}
@@ -99,9 +118,12 @@ def params_decoder(tp: type[msgspec.Struct]) -> Callable[[Request], Any]:
             elif name in q:
                 data[name] = q[name] if many else q[name][0]
         try:
-            return msgspec.convert(data, tp, strict=False)
+            built = msgspec.convert(data, tp, strict=False)
         except msgspec.ValidationError as e:
             raise validation_error(e) from None
+        for attr, name in attrs:
+            _int64(getattr(built, attr), f"$.{name}")
+        return built
 
     return build
 

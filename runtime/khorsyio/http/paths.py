@@ -13,7 +13,16 @@ from typing import Any
 
 from khorsyio.errors import RegistrationError
 
-__all__ = ["CONVERTERS", "NO_MATCH", "ORDER", "Segment", "parse_path", "path_shape"]
+__all__ = [
+    "CONVERTERS",
+    "INT64_MAX",
+    "INT64_MIN",
+    "NO_MATCH",
+    "ORDER",
+    "Segment",
+    "parse_path",
+    "path_shape",
+]
 
 _PARAM = re.compile(r"^\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<conv>[a-z]+))?\}$")
 
@@ -21,13 +30,22 @@ NO_MATCH: Any = object()
 """What a converter returns for a segment it does not take."""
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The integers an ``{id:int}`` segment (and an ``int`` parameter) takes: signed 64-bit,
+what a database integer column holds."""
+
+
 def _conv_int(s: str) -> Any:
-    if not s or not (s.isdigit() or (s[0] == "-" and s[1:].isdigit())) or not s.isascii():
+    """A signed 64-bit integer; anything else (``abc``, ``2**63``) is no match (404)."""
+    if (
+        not s
+        or len(s) > 20
+        or not (s.isdigit() or (s[0] == "-" and s[1:].isdigit()))
+        or not s.isascii()
+    ):
         return NO_MATCH
-    try:
-        return int(s)
-    except ValueError:  # over sys.get_int_max_str_digits()
-        return NO_MATCH
+    n = int(s)
+    return n if INT64_MIN <= n <= INT64_MAX else NO_MATCH
 
 
 def _conv_str(s: str) -> Any:

@@ -9,18 +9,32 @@ from urllib.parse import parse_qs, unquote
 
 import msgspec
 
-from khorsyio.errors import BadRequest, ClientDisconnect, PayloadTooLarge, StateError
+from khorsyio.errors import (
+    BadRequest,
+    ClientDisconnect,
+    PayloadTooLarge,
+    StateError,
+    UnsupportedMediaType,
+)
 from khorsyio.events import new_trace_id
 from khorsyio.http.errors import validation_error
+from khorsyio.logtext import clip
 from khorsyio.types import Receive, Scope, Send
 
-__all__ = ["ClientDisconnect", "Request"]
+__all__ = ["ClientDisconnect", "Request", "is_json_type"]
 
 T = TypeVar("T")
 
 
 _decode_any = msgspec.json.Decoder().decode
 _TRACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# application/json, application/problem+json...; parameters (charset) after a ";"
+_JSON_TYPE = re.compile(r"^\s*application/(?:[!#$&^_.+\-\w]*\+)?json\s*(?:;.*)?$", re.I | re.S)
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """``application/json`` or ``application/*+json``, with any parameters."""
+    return content_type is not None and _JSON_TYPE.match(content_type) is not None
 
 
 class Request:
@@ -260,12 +274,25 @@ class Request:
     async def json(self, type: Any = None) -> Any:
         """The body decoded as JSON, validated as ``type`` when given.
 
-        Malformed JSON gives 400; JSON that does not fit ``type`` gives 422 naming the
-        field (``Expected `int`, got `str` - at `$.age```).
+        The Content-Type must be ``application/json`` or ``application/*+json`` (415
+        otherwise, and for a body sent without one): a web page can send ``text/plain`` or
+        a form to another site without a CORS preflight, never JSON. Malformed JSON gives
+        400; JSON that does not fit ``type`` gives 422 naming the field (``Expected `int`,
+        got `str` - at `$.age```).
         """
+        content_type = self.header("content-type")
+        if content_type is not None and not is_json_type(content_type):
+            raise UnsupportedMediaType(
+                f"the request body must be JSON (Content-Type: application/json), "
+                f"got Content-Type {clip(content_type, 100)!r}"
+            )
         raw = await self.body()
         if not raw.strip():
             raise BadRequest("the request body is empty; a JSON document was expected")
+        if content_type is None:
+            raise UnsupportedMediaType(
+                "the request body has no Content-Type; send it as application/json"
+            )
         try:
             if type is None:
                 return _decode_any(raw)

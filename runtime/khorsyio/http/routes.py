@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable, Sequence
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from khorsyio.http.methods import BODY_METHODS, METHODS
 from khorsyio.http.params import params_decoder, path_body_decoder, path_fields
 from khorsyio.http.paths import Segment, parse_path
 from khorsyio.http.response import Response
+from khorsyio.logtext import logger
 from khorsyio.types import Send
 
 if TYPE_CHECKING:
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BODY_METHODS", "BaseRoute", "NoBody", "Route", "check_status"]
 
-log = logging.getLogger("khorsyio.http")
+log = logger("khorsyio.http")
+"""The http logger (shared with the ASGI app): its string arguments are clipped."""
 
 
 _encode = msgspec.json.Encoder().encode

@@ -162,7 +162,7 @@ def test_a_route_error_goes_out_through_the_middleware_send() -> None:
         assert (res.status_code, res.headers["x-tagged"]) == (500, "1")
         res = c.get("/typed")
         assert (res.status_code, res.headers["x-tagged"]) == (200, "1")
-        res = c.post("/users", content=b"{")
+        res = c.post("/users", content=b"{", headers={"content-type": "application/json"})
         assert (res.status_code, res.headers["x-tagged"]) == (400, "1")
 
 

@@ -21,6 +21,8 @@ from khorsyio.testing import TestClient
 from .conftest import make_app
 from .openapi_example import build_app
 
+INT64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+
 
 def test_document_is_valid_openapi_3_1() -> None:
     doc = build_app().openapi()
@@ -49,10 +51,10 @@ def test_typed_and_bus_operations_carry_their_schemas() -> None:
     assert responses["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/User"
     }
-    assert {"400", "409", "413", "422", "500", "504"} <= set(responses)
+    assert {"400", "409", "413", "415", "422", "500", "504"} <= set(responses)
     get = doc["paths"]["/users/{id}"]["get"]
     assert get["parameters"] == [
-        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+        {"name": "id", "in": "path", "required": True, "schema": INT64},
         {"name": "full", "in": "query", "schema": {"type": "boolean", "default": False}},
     ]
     assert "404" in get["responses"]

@@ -186,7 +186,12 @@ def test_openapi_lists_path_parameters_and_leaves_them_out_of_the_body() -> None
     assert "order_id" not in schema.get("required", [])
     assert set(schema["properties"]) == {"reason"}
     op2 = doc["paths"]["/v2/orders/{order_id}/cancel"]["post"]
-    assert op2["parameters"][0]["schema"] == {"type": "integer"}
+    assert op2["parameters"][0]["schema"] == {
+        "type": "integer",
+        "format": "int64",
+        "minimum": -(2**63),
+        "maximum": 2**63 - 1,
+    }
 
     loans = build_openapi(typed_app().router.routes)["paths"]["/loans/{id}"]
     put = loans["put"]
