@@ -18,6 +18,7 @@ from khorsyio.errors import (
 )
 from khorsyio.events import new_trace_id
 from khorsyio.http.errors import validation_error
+from khorsyio.http.timeouts import receive_body
 from khorsyio.logtext import clip
 from khorsyio.types import Receive, Scope, Send
 
@@ -248,23 +249,9 @@ class Request:
             return self._body
         if not self._length_checked:
             self.check_content_length()
-        limit = self.max_body_size
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            msg = await self._receive()
-            kind = msg["type"]
-            if kind == "http.disconnect":
-                raise ClientDisconnect(f"{self.method} {self.path}: client disconnected")
-            chunk = msg.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
-                chunks.append(chunk)
-            if not msg.get("more_body", False):
-                break
-        self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._body = await receive_body(
+            self._receive, self.max_body_size, f"{self.method} {self.path}"
+        )
         return self._body
 
     @overload

@@ -19,7 +19,14 @@ from khorsyio.errors import ClientDisconnect, ClientError, PayloadTooLarge
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, Response, error_body
 from khorsyio.types import Message, Receive, Send
 
-__all__ = ["BodyDeadline", "BodyDeadlines", "InFlight", "answer_cancelled", "read_body"]
+__all__ = [
+    "BodyDeadline",
+    "BodyDeadlines",
+    "InFlight",
+    "answer_cancelled",
+    "read_body",
+    "receive_body",
+]
 
 log = logging.getLogger("khorsyio.http")
 
@@ -117,15 +124,16 @@ class BodyDeadline:
         )
 
 
-async def read_body(receive: Receive, limit: int, deadlines: BodyDeadlines) -> bytes:
-    """The whole body, at most ``limit`` bytes (413), within ``deadlines.timeout`` (408)."""
-    read = BodyDeadline(receive, deadlines)
+async def receive_body(receive: Receive, limit: int, what: str) -> bytes:
+    """The whole body ``receive`` gives, at most ``limit`` bytes (413); ``what`` names the
+    request when the client disconnects. The one body reader (``Request.body`` and the
+    socket.io polling path)."""
     chunks: list[bytes] = []
     size = 0
     while True:
-        msg = await read()
+        msg = await receive()
         if msg["type"] == "http.disconnect":
-            raise ClientDisconnect("the client disconnected while its body was read")
+            raise ClientDisconnect(f"{what}: client disconnected")
         chunk = msg.get("body", b"")
         if chunk:
             size += len(chunk)
@@ -133,7 +141,12 @@ async def read_body(receive: Receive, limit: int, deadlines: BodyDeadlines) -> b
                 raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
             chunks.append(chunk)
         if not msg.get("more_body", False):
-            return b"".join(chunks)
+            return b"".join(chunks)  # one chunk: that very object, not a copy
+
+
+async def read_body(receive: Receive, limit: int, deadlines: BodyDeadlines) -> bytes:
+    """The whole body, at most ``limit`` bytes (413), within ``deadlines.timeout`` (408)."""
+    return await receive_body(BodyDeadline(receive, deadlines), limit, "a polling POST")
 
 
 async def answer_cancelled(send: Send, started: bool, what: str) -> None:
