@@ -20,17 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from khorsyio_gen.errors import DlqFailed, DlqUsage
+
 __all__ = ["DlqFailed", "DlqUsage", "add_dlq_parser", "run_dlq"]
 
 ADMIN_PATH = "/_khorsyio/dead-letters"
-
-
-class DlqUsage(Exception):
-    """A usage mistake: exit 2."""
-
-
-class DlqFailed(Exception):
-    """The operation failed: exit 1."""
 
 
 def add_dlq_parser(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GenError", "SpecError"]
+__all__ = ["DlqFailed", "DlqUsage", "GenError", "SpecError"]
 
 
 class GenError(Exception):
@@ -23,3 +23,11 @@ class SpecError(GenError):
         where = file if line is None else f"{file}:{line}"
         where += "" if line is None or column is None else f":{column}"
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+class DlqUsage(GenError):
+    """``khorsyio dlq``: a usage mistake (exit 2)."""
+
+
+class DlqFailed(GenError):
+    """``khorsyio dlq``: the operation failed (exit 1)."""
