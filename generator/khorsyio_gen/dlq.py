@@ -208,7 +208,7 @@ async def _in_database(args: argparse.Namespace, dsn: str) -> int:
         await store.open()
         cmd = args.dlq_command
         if cmd == "list":
-            items = await store.snapshot(args.limit, args.handler)
+            items = await store.snapshot(args.handler, args.limit)
             _print_list(items, await store.count(args.handler), args.json)
         elif cmd == "show":
             import msgspec

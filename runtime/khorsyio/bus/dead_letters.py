@@ -93,7 +93,7 @@ class DeadLetterStore(ABC):
 
     @abstractmethod
     async def list(
-        self, limit: int | None = None, handler: str | None = None
+        self, handler: str | None = None, limit: int | None = None
     ) -> builtins.list[DeadLetter]:
         """The letters, oldest first (of ``handler`` only when given; at most ``limit``)."""
 
@@ -150,10 +150,10 @@ class DeadLetterStore(ABC):
         return True
 
     async def snapshot(
-        self, limit: int | None = None, handler: str | None = None
+        self, handler: str | None = None, limit: int | None = None
     ) -> builtins.list[dict[str, Any]]:
         """The letters as JSON-ready dicts without payloads (:meth:`DeadLetter.summary`)."""
-        return [d.summary() for d in await self.list(limit, handler)]
+        return [d.summary() for d in await self.list(handler, limit)]
 
     def _evicted(self, old: DeadLetter) -> None:
         self.evicted += 1
@@ -201,7 +201,7 @@ class MemoryDeadLetters(DeadLetterStore):
         self._items = OrderedDict(sorted(self._items.items()))
 
     async def list(
-        self, limit: int | None = None, handler: str | None = None
+        self, handler: str | None = None, limit: int | None = None
     ) -> builtins.list[DeadLetter]:
         out = [d for d in self._items.values() if handler is None or d.handler == handler]
         return out if limit is None else out[:limit]

@@ -135,7 +135,7 @@ class DatabaseDeadLetters(DeadLetterStore):
         )
 
     async def list(
-        self, limit: int | None = None, handler: str | None = None
+        self, handler: str | None = None, limit: int | None = None
     ) -> builtins.list[DeadLetter]:
         tail = "order by id" if limit is None else f"order by id limit {int(limit)}"
         if handler is None:

@@ -82,7 +82,7 @@ async def _list(req: Request, send: Send) -> None:
     if store is None:
         return
     handler = _handler(req)
-    items = await store.snapshot(_limit(req), handler)
+    items = await store.snapshot(handler, _limit(req))
     await Response.json(send, {"count": await store.count(handler), "items": items})
 
 
