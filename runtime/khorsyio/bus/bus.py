@@ -10,12 +10,12 @@ from typing import Any
 
 import msgspec
 
-from khorsyio.bus.backend import Backend, ErrorCallback
+from khorsyio.bus.backends.base import Backend, ErrorCallback
+from khorsyio.bus.backends.memory import MemoryBackend
 from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.bus.eager import run_with_timeout
 from khorsyio.bus.envelopes import check_struct, make_envelope
 from khorsyio.bus.event_log import EventLog
-from khorsyio.bus.memory import MemoryBackend
 from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.scheduler import Schedule
 from khorsyio.bus.state import BusState
@@ -50,7 +50,7 @@ class Bus:
 
     ``Bus()`` takes its defaults from :class:`~khorsyio.settings.BusSettings`; an App builds
     its bus from the app's settings. Envelopes travel through a
-    :class:`~khorsyio.bus.backend.Backend` (in memory: :mod:`khorsyio.bus.memory`).
+    :class:`~khorsyio.bus.backends.base.Backend` (in memory: :mod:`khorsyio.bus.backends.memory`).
     """
 
     def __init__(

@@ -13,7 +13,7 @@ Dispatch creates no task per event where it can avoid one:
 - a handler's timeout timer is armed only when its ``process`` actually suspends.
 
 A full backlog makes the publisher wait (backpressure); nothing is dropped. A subscription
-knows its :class:`~khorsyio.bus.backend.Backend` only through that interface.
+knows its :class:`~khorsyio.bus.backends.base.Backend` only through that interface.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from khorsyio.bus.backend import Backend
+from khorsyio.bus.backends.base import Backend
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.failure_log import log_failure, log_retry
 from khorsyio.bus.metrics import HandlerStats

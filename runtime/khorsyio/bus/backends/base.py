@@ -3,7 +3,7 @@
 :class:`~khorsyio.bus.Bus` owns registration, the lifecycle and the publishing API; a
 :class:`Backend` moves envelopes. A :class:`~khorsyio.bus.subscription.Subscription`
 (one handler's queue, concurrency, retries) talks to its backend through this interface
-only. The in-memory backend (:mod:`khorsyio.bus.memory`) is the one there is; a backend
+only. The in-memory backend (:mod:`khorsyio.bus.backends.memory`) is the one there is; a backend
 across processes (Redis Streams: a stream per event type, a consumer group per handler)
 implements the same methods. See docs/backends.md.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from khorsyio.bus.backend import Backend, Consumer, Leftovers
+from khorsyio.bus.backends.base import Backend, Consumer, Leftovers
 from khorsyio.bus.dead_letters import DeadLetterStore, MemoryDeadLetters
 from khorsyio.bus.envelopes import isolated_copy
 from khorsyio.bus.replies import Replies
