@@ -67,7 +67,7 @@ class Bus:
         self._backend = backend  # typed as the interface: the bus uses nothing else of it
         self._current = backend.current
         self._deliver_nowait = backend.deliver_nowait
-        self._deliver = backend.deliver
+        self._deliver_waiting = backend.deliver_waiting
         self._by_name: dict[str, Subscription] = {}
         self._by_event: dict[str, list[Subscription]] = {}
         self._registered: set[int] = set()
@@ -307,7 +307,7 @@ class Bus:
                 "publish", event, data, source, trace_id, user_id, extra, self._current.get()
             )
         if not self._deliver_nowait(env):
-            await self._deliver(env)
+            await self._deliver_waiting(env)
 
     async def request(
         self,
@@ -356,7 +356,7 @@ class Bus:
             backend.close_reply(cid)
 
     async def _emit_and_wait(self, env: Envelope, fut: asyncio.Future[Envelope]) -> Envelope:
-        await self._deliver(env)
+        await self._backend.deliver(env)
         return await fut
 
     async def _fire(self, sched: Schedule, event: str, data: Any, source: str) -> None:

@@ -176,14 +176,21 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def deliver_nowait(self, env: Envelope) -> bool:
-        """Deliver ``env`` if no consumer must wait for room; False, delivering nothing, else.
+        """Deliver ``env`` if no consumer must wait for room, and say so.
 
-        The publish fast path: it must not allocate a task nor await.
+        False: the delivery has begun (``env`` is logged, a waiting request answered) but no
+        consumer has it yet; :meth:`deliver_waiting` finishes it. The publish fast path: it
+        must not create a task nor await.
         """
 
     @abc.abstractmethod
+    async def deliver_waiting(self, env: Envelope) -> None:
+        """Finish a delivery :meth:`deliver_nowait` refused, waiting for room."""
+
     async def deliver(self, env: Envelope) -> None:
         """Deliver ``env`` to every consumer of its type, waiting for room."""
+        if not self.deliver_nowait(env):
+            await self.deliver_waiting(env)
 
     def ack(self, handler: str, env: Envelope) -> None:  # noqa: B027 (a no-op by default)
         """``handler`` is done with ``env`` (handled, or failed for good): forget it.

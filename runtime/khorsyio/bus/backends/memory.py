@@ -82,14 +82,9 @@ class MemoryBackend(Backend):
             return True
         if len(subs) == 1:
             return subs[0].try_offer(env)
-        return False  # fan-out: each subscriber gets its own copy, in _fan_out
+        return False  # fan-out: each subscriber gets its own copy, in deliver_waiting
 
-    async def deliver(self, env: Envelope) -> None:
-        if not self.deliver_nowait(env):
-            await self._fan_out(env)
-
-    async def _fan_out(self, env: Envelope) -> None:
-        """The rest of a delivery :meth:`deliver_nowait` refused (it logged ``env`` already)."""
+    async def deliver_waiting(self, env: Envelope) -> None:
         subs = self._subs[env.event_type]
         if len(subs) == 1:
             await subs[0].offer(env)
