@@ -368,28 +368,9 @@ class Bus:
 
     def graph_nodes(self) -> list[Node]:
         """The bus's part of the event graph: handlers and schedules."""
-        nodes = [
-            Node(
-                kind="handler",
-                name=s.name,
-                consumes=s.subscribes_to,
-                produces=((s.publishes,) if s.publishes else ()) + s.also_publishes,
-                input_type=s.input_type,
-                output_type=s.output_type,
-                routed=tuple(s.routed.items()),
-            )
-            for s in self._by_name.values()
+        return [s.graph_node() for s in self._by_name.values()] + [
+            s.graph_node() for s in self._schedules
         ]
-        nodes += [
-            Node(
-                kind="schedule",
-                name=f"schedule {s.event_type} every {s.interval:g}s",
-                produces=(s.event_type,),
-                output_type=type(s.data),
-            )
-            for s in self._schedules
-        ]
-        return nodes
 
     def validate_graph(self) -> list[str]:
         """Wiring problems of the handlers and schedules alone, as messages."""

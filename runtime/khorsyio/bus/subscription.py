@@ -33,6 +33,7 @@ from khorsyio.bus.failure_log import log_failure, log_retry
 from khorsyio.bus.metrics import HandlerStats
 from khorsyio.errors import BusClosedError, ClientError, HandlerError
 from khorsyio.events import Envelope
+from khorsyio.graph import Node
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
 
@@ -87,6 +88,18 @@ class Subscription:
         self._process = handler.process  # bound once
         self._in_flight = backend.in_flight
         self._ack = backend.ack if backend.needs_ack else None
+
+    def graph_node(self) -> Node:
+        """This handler in the event graph."""
+        return Node(
+            kind="handler",
+            name=self.name,
+            consumes=self.subscribes_to,
+            produces=((self.publishes,) if self.publishes else ()) + self.also_publishes,
+            input_type=self.input_type,
+            output_type=self.output_type,
+            routed=tuple(self.routed.items()),
+        )
 
     # -- accepting work -------------------------------------------------------------------
 
