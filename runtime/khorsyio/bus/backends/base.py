@@ -82,7 +82,7 @@ class Leftovers:
 class Backend(abc.ABC):
     """Delivery of envelopes to consumers: the interface, and the bookkeeping all share.
 
-    A backend provides: delivery (:meth:`deliver_nowait`, :meth:`deliver`), the
+    A backend provides: delivery (:meth:`deliver_nowait`, :meth:`deliver_waiting`), the
     acknowledgement of a finished delivery (:meth:`ack`), the wait before a retry
     (:meth:`retry`), dead letters (:meth:`dead_letter`, :meth:`abandon`,
     :attr:`dead_letters`), request/reply correlation (:meth:`open_reply`,
