@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from khorsyio.app import App
-    from khorsyio.bus import Bus, DeadLetter, DrainReport, EventLog, Metrics
+    from khorsyio.bus import Bus, BusState, DeadLetter, DrainReport, EventLog, Metrics
     from khorsyio.client import HttpClient
     from khorsyio.db import Base, Database, Page
     from khorsyio.domain import Domain
@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "Bus": "khorsyio.bus",
     "BusClosedError": "khorsyio.errors",
     "BusRoute": "khorsyio.http",
+    "BusState": "khorsyio.bus",
     "CallNext": "khorsyio.http",
     "ClientDisconnect": "khorsyio.errors",
     "ClientError": "khorsyio.errors",
@@ -147,6 +148,7 @@ __all__ = [
     "Bus",
     "BusClosedError",
     "BusRoute",
+    "BusState",
     "CallNext",
     "ClientDisconnect",
     "ClientError",

@@ -5,9 +5,11 @@ from khorsyio.bus.dead_letters import DeadLetter, DeadLetterStore, MemoryDeadLet
 from khorsyio.bus.event_log import EventLog
 from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.scheduler import Schedule
+from khorsyio.bus.state import BusState
 
 __all__ = [
     "Bus",
+    "BusState",
     "DeadLetter",
     "DeadLetterStore",
     "DrainReport",

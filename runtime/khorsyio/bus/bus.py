@@ -1,18 +1,24 @@
-"""The in-process event bus."""
+"""The event bus: registration, the lifecycle and the publishing API over a backend."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from khorsyio.bus.dispatch import Dispatch, ErrorCallback
+from khorsyio.bus.backends.base import Backend, ErrorCallback
+from khorsyio.bus.backends.memory import MemoryBackend
+from khorsyio.bus.dead_letters import DeadLetterStore
 from khorsyio.bus.eager import run_with_timeout
 from khorsyio.bus.envelopes import check_struct, make_envelope
+from khorsyio.bus.event_log import EventLog
+from khorsyio.bus.metrics import Metrics
 from khorsyio.bus.scheduler import Schedule
+from khorsyio.bus.state import BusState
 from khorsyio.bus.subscription import Subscription
 from khorsyio.bus.worker_pool import WorkerPool, unportable
 from khorsyio.durations import seconds
@@ -39,11 +45,12 @@ class DrainReport(msgspec.Struct, kw_only=True):
     pending_requests: int = 0
 
 
-class Bus(Dispatch):
+class Bus:
     """Typed handlers connected by events; publish, request/reply, schedules.
 
     ``Bus()`` takes its defaults from :class:`~khorsyio.settings.BusSettings`; an App builds
-    its bus from the app's settings.
+    its bus from the app's settings. Envelopes travel through a
+    :class:`~khorsyio.bus.backends.base.Backend` (in memory: :mod:`khorsyio.bus.backends.memory`).
     """
 
     def __init__(
@@ -55,9 +62,58 @@ class Bus(Dispatch):
         settings = settings or BusSettings()
         if handler_timeout is not None:
             settings = msgspec.structs.replace(settings, handler_timeout=handler_timeout)
-        super().__init__(settings)
+        self.settings = settings
+        backend: Backend = MemoryBackend(settings)
+        self._backend = backend  # typed as the interface: the bus uses nothing else of it
+        self._current = backend.current
+        self._deliver_nowait = backend.deliver_nowait
+        self._deliver_waiting = backend.deliver_waiting
+        self._by_name: dict[str, Subscription] = {}
+        self._by_event: dict[str, list[Subscription]] = {}
         self._registered: set[int] = set()
         self._schedules: list[Schedule] = []
+
+    # -- what the backend keeps -----------------------------------------------------------
+
+    @property
+    def state(self) -> BusState:
+        """The lifecycle state: ``NEW``, ``RUNNING``, ``DRAINING``, ``CLOSING``, ``STOPPED``."""
+        return self._backend.state
+
+    @property
+    def metrics(self) -> Metrics:
+        return self._backend.metrics
+
+    @property
+    def event_log(self) -> EventLog:
+        return self._backend.event_log
+
+    @property
+    def dead_letters(self) -> DeadLetterStore:
+        """Where failed events are kept (in memory unless the app gives a database store)."""
+        return self._backend.dead_letters
+
+    @dead_letters.setter
+    def dead_letters(self, store: DeadLetterStore) -> None:
+        self._backend.dead_letters = store
+
+    @property
+    def in_flight(self) -> int:
+        """Events accepted and not yet finished (queued or being processed)."""
+        return self._backend.in_flight.count
+
+    @property
+    def unfinished(self) -> int:
+        """Events cut short by a shutdown (cancelled, or never started), over the bus's life."""
+        return self._backend.unfinished
+
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no event is queued or being processed (chains included).
+
+        Returns False if that did not happen within ``timeout`` seconds. Tests use it to
+        wait for the effects of a ``publish``.
+        """
+        return await self._backend.in_flight.wait_idle(self._backend.loop(), timeout)
 
     # -- registration ---------------------------------------------------------------------
 
@@ -99,8 +155,9 @@ class Bus(Dispatch):
         sub_to = subscribes_to if subscribes_to is not None else cls.subscribes_to
         pub = publishes if publishes is not None else cls.publishes
         s = self.settings
+        backend = self._backend
         sub = Subscription(
-            self,
+            backend,
             handler,
             subscribes_to=sub_to,
             publishes=pub,
@@ -122,13 +179,14 @@ class Bus(Dispatch):
             )
         self._registered.add(id(handler))
         self._by_name[sub.name] = sub
-        self._subs.setdefault(sub_to, []).append(sub)
+        self._by_event.setdefault(sub_to, []).append(sub)
+        backend.subscribe(sub)
         if sub.in_process:
-            if self._pool is None:
-                self._pool = WorkerPool(s.process_workers)
-                if self._loop is not None:
-                    self._pool.start()
-            self._pool.add(cls, init)
+            if backend.pool is None:
+                backend.pool = WorkerPool(s.process_workers)
+                if backend.started:
+                    backend.pool.start()
+            backend.pool.add(cls, init)
         log.debug("registered %s on '%s' -> '%s'", sub.name, sub_to, pub)
 
     @property
@@ -136,7 +194,7 @@ class Bus(Dispatch):
         return list(self._by_name.values())
 
     def subscribers(self, event_type: str) -> list[Subscription]:
-        return list(self._subs.get(event_type, ()))
+        return list(self._by_event.get(event_type, ()))
 
     def schedule(
         self, event_type: str, data: msgspec.Struct, interval: float, source: str = "scheduler"
@@ -145,8 +203,8 @@ class Bus(Dispatch):
         check_struct("schedule", event_type, data)
         sched = Schedule(event_type, data, interval, source)
         self._schedules.append(sched)
-        if self.accepting:
-            sched.start(self._publish_scheduled)
+        if self.state.accepting:
+            sched.start(functools.partial(self._fire, sched))
         return sched
 
     @property
@@ -155,23 +213,20 @@ class Bus(Dispatch):
 
     def on_error(self, callback: ErrorCallback) -> None:
         """Call ``callback(error_envelope)`` (sync or async) for every handler failure."""
-        self._error_callbacks.append(callback)
+        self._backend.error_callbacks.append(callback)
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.accepting:
+        backend = self._backend
+        if backend.state is BusState.RUNNING:
             return
-        # a store that cannot work stops the start here (or names the one to use instead)
-        self.dead_letters = await self._dead_letters.open()
-        self._loop = asyncio.get_running_loop()
-        if self._pool is not None:
-            self._pool.start()
-        self.accepting = True
-        self.stopping = False
-        self.closed = False
+        await backend.start()
+        if backend.pool is not None:
+            backend.pool.start()
+        backend.state = BusState.RUNNING
         for sched in self._schedules:
-            sched.start(self._publish_scheduled)
+            sched.start(functools.partial(self._fire, sched))
 
     async def stop(self, drain_timeout: float | None = None) -> DrainReport:
         """Stop taking new work, drain, then cancel what is left (counted and logged).
@@ -181,35 +236,26 @@ class Bus(Dispatch):
         and waiting events are moved to the dead letters; pending ``request`` calls get an
         error envelope with code ``"shutdown"``; scheduled tasks are cancelled first.
         """
-        if self._loop is None:
+        backend = self._backend
+        if not backend.started:
             return DrainReport(drained=True)
         timeout = (
             self.settings.drain_timeout
             if drain_timeout is None
             else seconds(drain_timeout, "drain_timeout", zero=True)
         )
-        self.accepting = False
-        self.stopping = True
+        backend.state = BusState.DRAINING
         for sched in self._schedules:
             await sched.stop()
         drained = await self.wait_idle(timeout)
-        report = DrainReport(drained=drained)
-        self.closed = True
-        for sub in self._by_name.values():
-            sub.wake_all()
-        if not drained:
-            for sub in self._by_name.values():
-                while sub.backlog:
-                    env = sub.backlog.popleft()
-                    self._work_finished()
-                    report.not_started += 1
-                    self._unfinished(sub, env, "not started before shutdown")
-            tasks = [t for t in self._tasks if not t.done()]
-            report.cancelled_in_flight = len(tasks)
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        report.pending_requests = self._replies.fail_all("shutdown", "the bus is shutting down")
+        backend.state = BusState.CLOSING
+        left = await backend.close(drained)
+        report = DrainReport(
+            drained=drained,
+            cancelled_in_flight=left.cancelled_in_flight,
+            not_started=left.not_started,
+            pending_requests=left.pending_requests,
+        )
         if not drained:
             log.warning(
                 "bus stopped before draining in %.1fs: %d in-flight handler call(s) cancelled, "
@@ -220,11 +266,9 @@ class Bus(Dispatch):
                 report.not_started,
                 report.pending_requests,
             )
-        await self._save_unfinished()
-        if self._pool is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self._pool.stop)
-        self._loop = None
-        self.stopping = False
+        if backend.pool is not None:
+            await asyncio.get_running_loop().run_in_executor(None, backend.pool.stop)
+        backend.state = BusState.STOPPED
         return report
 
     # -- publishing -----------------------------------------------------------------------
@@ -245,10 +289,14 @@ class Bus(Dispatch):
         Waits only when a subscriber's backlog is full (backpressure).
         """
         parent = self._current.get()
-        if not self.accepting and parent is None:
+        if parent is None and not self._backend.state.accepting:
             raise BusClosedError(
                 f"bus.publish({event!r}): the bus is not running "
-                + ("(shutting down)" if self.stopping else "(call app.startup()/bus.start() first)")
+                + (
+                    "(shutting down)"
+                    if self.state.stopping
+                    else "(call app.startup()/bus.start() first)"
+                )
             )
         if parent is None and trace_id is None and type(event) is str and event:
             if not isinstance(data, msgspec.Struct):
@@ -258,8 +306,8 @@ class Bus(Dispatch):
             env = make_envelope(
                 "publish", event, data, source, trace_id, user_id, extra, self._current.get()
             )
-        if not self._dispatch(env):
-            await self._dispatch_waiting(env)
+        if not self._deliver_nowait(env):
+            await self._deliver_waiting(env)
 
     async def request(
         self,
@@ -286,13 +334,14 @@ class Bus(Dispatch):
             "request", event, data, source, trace_id, user_id, extra, self._current.get()
         )
         wait_for = response_type or f"{event}.response"
-        if not self.accepting:
+        if not self.state.accepting:
             return Envelope.error_from(env, "the bus is not running", code="shutdown", source="bus")
-        if event not in self._subs:
+        if event not in self._by_event:
             return Envelope.error_from(
                 env, f"no handler subscribes to '{event}'", code="no_handler", source="bus"
             )
-        cid, fut = self._replies.open(self._loop_or_raise(), wait_for)
+        backend = self._backend
+        cid, fut = backend.open_reply(wait_for)
         env.ctx.correlation_id = cid
         try:
             return await run_with_timeout(self._emit_and_wait(env, fut), limit)
@@ -304,41 +353,24 @@ class Bus(Dispatch):
                 source="bus.request",
             )
         finally:
-            self._replies.close(cid)
+            backend.close_reply(cid)
 
     async def _emit_and_wait(self, env: Envelope, fut: asyncio.Future[Envelope]) -> Envelope:
-        await self._emit(env)
+        await self._backend.deliver(env)
         return await fut
 
-    async def _publish_scheduled(self, event: str, data: Any, source: str) -> None:
-        await self.publish(event, data, source=source)
+    async def _fire(self, sched: Schedule, event: str, data: Any, source: str) -> None:
+        """A schedule's tick: published here if the backend gives this process the tick."""
+        if await self._backend.claim(sched):
+            await self.publish(event, data, source=source)
 
     # -- graph ----------------------------------------------------------------------------
 
     def graph_nodes(self) -> list[Node]:
         """The bus's part of the event graph: handlers and schedules."""
-        nodes = [
-            Node(
-                kind="handler",
-                name=s.name,
-                consumes=s.subscribes_to,
-                produces=((s.publishes,) if s.publishes else ()) + s.also_publishes,
-                input_type=s.input_type,
-                output_type=s.output_type,
-                routed=tuple(s.routed.items()),
-            )
-            for s in self._by_name.values()
+        return [s.graph_node() for s in self._by_name.values()] + [
+            s.graph_node() for s in self._schedules
         ]
-        nodes += [
-            Node(
-                kind="schedule",
-                name=f"schedule {s.event_type} every {s.interval:g}s",
-                produces=(s.event_type,),
-                output_type=type(s.data),
-            )
-            for s in self._schedules
-        ]
-        return nodes
 
     def validate_graph(self) -> list[str]:
         """Wiring problems of the handlers and schedules alone, as messages."""

@@ -12,6 +12,7 @@ import msgspec
 
 from khorsyio.bus.envelopes import copy_struct
 from khorsyio.errors import BusClosedError, UsageError
+from khorsyio.graph import Node
 
 __all__ = ["Schedule"]
 
@@ -30,6 +31,15 @@ class Schedule:
         self.source = source
         self.fired = 0
         self._task: asyncio.Task[None] | None = None
+
+    def graph_node(self) -> Node:
+        """This schedule in the event graph: a producer of its event."""
+        return Node(
+            kind="schedule",
+            name=f"schedule {self.event_type} every {self.interval:g}s",
+            produces=(self.event_type,),
+            output_type=type(self.data),
+        )
 
     def start(self, publish: Callable[[str, Any, str], Awaitable[None]]) -> None:
         if self._task is None or self._task.done():

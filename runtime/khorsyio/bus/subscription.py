@@ -12,7 +12,8 @@ Dispatch creates no task per event where it can avoid one:
   answers inside the requester's call;
 - a handler's timeout timer is armed only when its ``process`` actually suspends.
 
-A full backlog makes the publisher wait (backpressure); nothing is dropped.
+A full backlog makes the publisher wait (backpressure); nothing is dropped. A subscription
+knows its :class:`~khorsyio.bus.backends.base.Backend` only through that interface.
 """
 
 from __future__ import annotations
@@ -22,53 +23,23 @@ import contextvars
 import logging
 import time
 from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
+from khorsyio.bus.backends.base import Backend
 from khorsyio.bus.eager import Resume, start_eager
 from khorsyio.bus.failure_log import log_failure, log_retry
-from khorsyio.bus.metrics import HandlerStats, Metrics
-from khorsyio.bus.worker_pool import WorkerPool
+from khorsyio.bus.metrics import HandlerStats
 from khorsyio.errors import BusClosedError, ClientError, HandlerError
-from khorsyio.events import Context, Envelope
+from khorsyio.events import Envelope
+from khorsyio.graph import Node
 from khorsyio.handler import Handler
 from khorsyio.retry import RetryPolicy
 
-__all__ = ["BusCore", "Subscription"]
+__all__ = ["Subscription"]
 
 log = logging.getLogger("khorsyio.bus")
-
-
-class BusCore(Protocol):
-    """What a subscription needs of its bus (:class:`~khorsyio.bus.dispatch.Dispatch` has it).
-
-    Declared here, not imported, so that the bus imports its subscriptions and not the
-    other way round.
-    """
-
-    metrics: Metrics
-    closed: bool
-    stopping: bool
-    _busy: int
-    _idle_waiters: list[asyncio.Future[None]]
-    _current: contextvars.ContextVar[Context | None]
-
-    def _loop_or_raise(self) -> asyncio.AbstractEventLoop: ...
-
-    def _wake_idle(self) -> None: ...
-
-    def _track(self, task: asyncio.Task[None]) -> None: ...
-
-    def _process_pool(self) -> WorkerPool: ...
-
-    async def _emit(self, env: Envelope) -> None: ...
-
-    async def _fail(
-        self, sub: Subscription, env: Envelope, failure: HandlerError, attempts: int
-    ) -> None: ...
-
-    def _unfinished(self, sub: Subscription, env: Envelope, why: str) -> None: ...
 
 
 def _failure(code: str, message: str, details: dict[str, Any] | None = None) -> HandlerError:
@@ -81,7 +52,7 @@ class Subscription:
 
     def __init__(
         self,
-        bus: BusCore,
+        backend: Backend,
         handler: Handler[Any, Any],
         *,
         subscribes_to: str,
@@ -92,7 +63,7 @@ class Subscription:
         routed: dict[str, type[msgspec.Struct] | None] | None = None,
     ) -> None:
         cls = type(handler)
-        self.bus = bus
+        self.backend = backend
         self.handler = handler
         self.name = cls.__name__
         self.subscribes_to = subscribes_to
@@ -107,7 +78,7 @@ class Subscription:
         self.queue_size = queue_size
         self.retry: RetryPolicy | None = cls.retry
         self.in_process = cls.execution_mode == "process"
-        self.stats: HandlerStats = bus.metrics.stats_for(self.name)
+        self.stats: HandlerStats = backend.metrics.stats_for(self.name)
         self.inflight = 0
         """Workers alive (running, scheduled to run, or waiting on the handler)."""
         self.waiting = 0
@@ -115,32 +86,46 @@ class Subscription:
         self.backlog: deque[Envelope] = deque()
         self._space_waiters: deque[asyncio.Future[None]] = deque()
         self._process = handler.process  # bound once
+        self._in_flight = backend.in_flight
+        self._ack = backend.ack if backend.needs_ack else None
+
+    def graph_node(self) -> Node:
+        """This handler in the event graph."""
+        return Node(
+            kind="handler",
+            name=self.name,
+            consumes=self.subscribes_to,
+            produces=((self.publishes,) if self.publishes else ()) + self.also_publishes,
+            input_type=self.input_type,
+            output_type=self.output_type,
+            routed=tuple(self.routed.items()),
+        )
 
     # -- accepting work -------------------------------------------------------------------
 
     def try_offer(self, env: Envelope) -> bool:
         """Take ``env`` without waiting if there is room; False when the backlog is full."""
-        if self.bus.closed:
+        if not self.backend.state.delivering:
             raise BusClosedError(f"the bus has stopped: '{env.event_type}' was not delivered")
         backlog = self.backlog
         if self.inflight > self.waiting and len(backlog) < self.queue_size:
             backlog.append(env)  # a worker is running or about to: it takes this one too
-            self.bus._busy += 1
+            self._in_flight.count += 1
             return True
         if self.inflight < self.concurrency:
-            self.bus._busy += 1  # before the start: an eager worker may finish right away
+            self._in_flight.count += 1  # before the start: an eager worker may finish right away
             self._start_worker(env, eager=bool(env.ctx.correlation_id))
             return True
         if len(backlog) < self.queue_size:
             backlog.append(env)
-            self.bus._busy += 1
+            self._in_flight.count += 1
             return True
         return False
 
     def _start_worker(self, env: Envelope, *, eager: bool) -> None:
         self.inflight += 1
-        bus = self.bus
-        loop = bus._loop_or_raise()
+        backend = self.backend
+        loop = backend.loop()
         # a fresh context: a worker must not inherit its publisher's context variables (an
         # open db.transaction(), a request's state); the event's own context is env.ctx
         if eager:
@@ -148,7 +133,7 @@ class Subscription:
         else:
             task = loop.create_task(self._run(env), context=contextvars.Context())
         if task is not None:
-            bus._track(task)
+            backend.track(task)
 
     def _handle_suspended(self) -> None:
         """The calling worker's handler suspends: let another worker take the backlog."""
@@ -161,7 +146,7 @@ class Subscription:
     async def offer(self, env: Envelope) -> None:
         """Take ``env``, waiting while the backlog is full (backpressure)."""
         while not self.try_offer(env):
-            fut: asyncio.Future[None] = self.bus._loop_or_raise().create_future()
+            fut: asyncio.Future[None] = self.backend.loop().create_future()
             self._space_waiters.append(fut)
             try:
                 await fut
@@ -176,6 +161,12 @@ class Subscription:
             fut = self._space_waiters.popleft()
             if not fut.done():
                 fut.set_result(None)
+
+    def take_backlog(self) -> list[Envelope]:
+        """Remove and return the events taken but not started (the bus is closing)."""
+        taken = list(self.backlog)
+        self.backlog.clear()
+        return taken
 
     def _wake_one(self) -> None:
         while self._space_waiters:
@@ -193,19 +184,23 @@ class Subscription:
         (the handler, a retry's backoff, publishing the result) still counts the event as
         finished and, at shutdown, keeps it as a dead letter.
         """
-        bus = self.bus
+        backend = self.backend
+        in_flight = self._in_flight
+        ack = self._ack
         try:
             while True:
                 try:
                     await self._event(env)
+                    if ack is not None:
+                        ack(self.name, env)
                 except asyncio.CancelledError:
-                    if bus.stopping:
-                        bus._unfinished(self, env, "cancelled at shutdown")
+                    if backend.state.stopping:
+                        backend.abandon(self.name, env, "cancelled at shutdown")
                     raise
                 finally:
-                    bus._busy -= 1
-                    if not bus._busy and bus._idle_waiters:
-                        bus._wake_idle()
+                    in_flight.count -= 1  # InFlight.finish(), inlined: once per event
+                    if not in_flight.count and in_flight.waiters:
+                        in_flight.wake()
                 if not self.backlog:
                     return
                 env = self.backlog.popleft()
@@ -218,9 +213,9 @@ class Subscription:
 
     async def _event(self, env: Envelope) -> None:
         """Every attempt at one event: the call, its result published, or its failure."""
-        bus = self.bus
+        backend = self.backend
         stats = self.stats
-        current = bus._current
+        current = backend.current
         clock = time.perf_counter
         input_type = self.input_type
         output_type = self.output_type
@@ -238,7 +233,7 @@ class Subscription:
                     self._handle_suspended()
                     try:
                         async with asyncio.timeout(self.timeout):
-                            result = await bus._process_pool().run(type(self.handler), data, ctx)
+                            result = await backend.process_pool().run(type(self.handler), data, ctx)
                     finally:
                         self.waiting -= 1
                 else:
@@ -294,7 +289,7 @@ class Subscription:
                 log_retry(self.name, env, failure, attempt, policy)
                 self._handle_suspended()
                 try:
-                    await asyncio.sleep(policy.delay(attempt))
+                    await backend.retry(self.name, env, attempt, policy.delay(attempt))
                 finally:
                     self.waiting -= 1
                 attempt += 1
@@ -306,17 +301,17 @@ class Subscription:
 
     async def _fail(self, env: Envelope, failure: HandlerError, attempts: int) -> None:
         """The event failed for good: dead letter, error callbacks, error envelope."""
-        await self.bus._fail(self, env, failure, attempts)
+        await self.backend.fail(self.name, env, failure, attempts)
 
     async def _publish_result(self, out: Envelope, env: Envelope, attempts: int) -> None:
         try:
-            await self.bus._emit(out)
+            await self.backend.deliver(out)
         except BusClosedError:
             raise
         except Exception as e:  # e.g. a fan-out copy of a payload that cannot be copied
             log.exception("%s: publishing '%s' failed", self.name, out.event_type)
             failure = _failure("publish_error", f"publishing '{out.event_type}' failed: {e}")
-            await self.bus._fail(self, env, failure, attempts)
+            await self._fail(env, failure, attempts)
 
     def _input(self, env: Envelope) -> Any:
         tp = self.input_type

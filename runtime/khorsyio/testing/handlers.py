@@ -102,7 +102,7 @@ async def run_handler(
             assert user == User(id=1, name="Ada", email="a@x.io")
     """
     bus = app if isinstance(app, Bus) else app.bus
-    if not bus.accepting:
+    if not bus.state.accepting:
         raise BusClosedError(
             "run_handler: the app is not started (use a started app, such as the project's "
             "`app` fixture, or await app.startup() first)"

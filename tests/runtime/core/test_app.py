@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from khorsyio import App, Context, Handler, Settings
+from khorsyio import App, BusState, Context, Handler, Settings
 from khorsyio.testing import LifespanError, TestClient
 
 from .contracts import UserIn, UserOut
@@ -51,14 +51,14 @@ async def test_the_asgi_lifespan_starts_and_stops_everything() -> None:
     await asyncio.wait_for(replied.wait(), 10)
     assert sent == [{"type": "lifespan.startup.complete"}]
     assert app.started
-    assert app.bus.accepting
+    assert app.bus.state is BusState.RUNNING
     result = await app.bus.request("echo", UserIn(name="hi"), response_type="echo.done")
     assert result.payload == UserOut(name="hi")
     await inbox.put({"type": "lifespan.shutdown"})
     await task
     assert sent[-1] == {"type": "lifespan.shutdown.complete"}
     assert not app.started
-    assert not app.bus.accepting
+    assert app.bus.state is BusState.STOPPED
 
 
 async def test_a_wiring_error_fails_the_lifespan_startup_with_the_message() -> None:
@@ -196,4 +196,4 @@ async def test_a_request_after_shutdown_gets_503_and_does_not_restart_the_app() 
     assert r.status_code == 503
     assert r.json() == {"error": "the service is shutting down", "code": "shutdown"}
     assert not app.started
-    assert not app.bus.accepting
+    assert app.bus.state is BusState.STOPPED

@@ -46,6 +46,7 @@ async def test_a_flood_makes_publishers_wait_and_loses_nothing() -> None:
     assert report.drained
     assert sorted(processed) == list(range(500))
     assert max_backlog <= 16
+    assert len(bus.event_log.recent(1000, event_type="work")) == 500  # each logged once
 
 
 async def test_concurrency_limit_is_respected() -> None:

@@ -141,6 +141,7 @@ async def test_fan_out_gives_each_subscriber_its_own_copy(bus: Bus) -> None:
     await bus.publish("tagged", Tags(tags=["start"]))
     await bus.wait_idle(5)
     assert sorted(seen) == [["start", "a"], ["start", "b"], ["start", "c"]]
+    assert [e["event_type"] for e in bus.event_log.recent(10)] == ["tagged"]  # logged once
 
 
 async def test_publish_refuses_a_non_struct_payload(bus: Bus) -> None:
