@@ -60,6 +60,8 @@ if TYPE_CHECKING:
         Router,
         map_exception,
     )
+    from khorsyio.logs import JsonFormatter, KeyValueFormatter, configure_logging
+    from khorsyio.prometheus import PrometheusMetrics
     from khorsyio.retry import RetryPolicy
     from khorsyio.settings import Settings
     from khorsyio.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,6 +99,8 @@ _EXPORTS: dict[str, str] = {
     "HandlerDefinitionError": "khorsyio.errors",
     "HandlerError": "khorsyio.errors",
     "HttpClient": "khorsyio.client",
+    "JsonFormatter": "khorsyio.logs",
+    "KeyValueFormatter": "khorsyio.logs",
     "KhorsyioError": "khorsyio.errors",
     "LifespanError": "khorsyio.errors",
     "Message": "khorsyio.types",
@@ -105,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "Page": "khorsyio.db",
     "PayloadTooLarge": "khorsyio.errors",
     "PlaceholderError": "khorsyio.errors",
+    "PrometheusMetrics": "khorsyio.prometheus",
     "QueryError": "khorsyio.errors",
     "Receive": "khorsyio.types",
     "RegistrationError": "khorsyio.errors",
@@ -132,6 +137,7 @@ _EXPORTS: dict[str, str] = {
     "WiringError": "khorsyio.errors",
     "WorkerCrashed": "khorsyio.errors",
     "check_graph": "khorsyio.graph",
+    "configure_logging": "khorsyio.logs",
     "map_exception": "khorsyio.http",
 }
 
@@ -164,6 +170,8 @@ __all__ = [
     "HandlerDefinitionError",
     "HandlerError",
     "HttpClient",
+    "JsonFormatter",
+    "KeyValueFormatter",
     "KhorsyioError",
     "LifespanError",
     "Message",
@@ -172,6 +180,7 @@ __all__ = [
     "Page",
     "PayloadTooLarge",
     "PlaceholderError",
+    "PrometheusMetrics",
     "QueryError",
     "Receive",
     "RegistrationError",
@@ -200,6 +209,7 @@ __all__ = [
     "WorkerCrashed",
     "__version__",
     "check_graph",
+    "configure_logging",
     "map_exception",
 ]
 
