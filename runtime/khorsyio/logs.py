@@ -67,7 +67,7 @@ def redact(value: Any) -> Any:
         return {k: REDACTED if _sensitive(k) else redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         if len(value) == 2 and _sensitive(value[0]):
-            return (value[0], REDACTED)
+            return [redact(value[0]), REDACTED]
         return [redact(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
