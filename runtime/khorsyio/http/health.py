@@ -88,9 +88,10 @@ def health_routes(app: Any) -> list[Route]:
 
 def mount_health(app: Any) -> None:
     """Add ``/health`` and ``/ready`` to ``app`` (at startup) when HTTP_HEALTH is true,
-    each unless the app already has a GET route at that path (its own wins)."""
+    each unless a GET route of the app already answers that path (its own wins, a
+    parameterized one such as ``/{slug}`` too)."""
     if not app.settings.http.health:
         return
     for route in health_routes(app):
-        if app.router.static_route("GET", route.path) is None:
+        if app.router.match("GET", route.path).route is None:
             app.router.add(route)

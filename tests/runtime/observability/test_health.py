@@ -123,6 +123,10 @@ async def test_the_apps_own_health_route_wins_and_the_setting_turns_them_off() -
     async with TestClient(app) as client:
         assert (await client.get("/health")).json() == {"status": "mine"}
         assert (await client.get("/ready")).status_code == 200
+    catch_all = App(settings=Settings.load(environ={}, env_file=None))
+    catch_all.router.get("/{slug}", _own_health)
+    async with TestClient(catch_all) as client:
+        assert (await client.get("/ready")).json() == {"status": "mine"}
     off = App(settings=Settings.load(environ={"HTTP_HEALTH": "false"}, env_file=None))
     async with TestClient(off) as client:
         assert (await client.get("/health")).status_code == 404
