@@ -18,10 +18,11 @@ multi-worker server answers for itself.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from khorsyio.bus.metrics import HandlerStats, TimedHandlerStats
+from khorsyio.bus.metrics import DURATION_BUCKETS_MS, HandlerStats, TimedHandlerStats
 from khorsyio.errors import SettingsError
 from khorsyio.http.request import Request
 from khorsyio.http.response import Response
@@ -37,7 +38,29 @@ __all__ = ["METRICS_PATH", "PrometheusMetrics", "metrics_of"]
 METRICS_PATH = "/metrics"
 EXTRA_HINT = 'HTTP_METRICS=true needs prometheus-client: pip install "khorsyio[metrics]"'
 
-_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_HTTP_BUCKETS_MS = DURATION_BUCKETS_MS
+_INF = float("inf")
+
+
+class _RequestStats:
+    """The requests of one (method, route template, status): a count, buckets, a sum."""
+
+    __slots__ = ("buckets", "count", "total_ms")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.buckets = [0] * (len(_HTTP_BUCKETS_MS) + 1)
+        self.total_ms = 0.0
+
+
+def _cumulative(bounds_ms: tuple[float, ...], counts: list[int]) -> list[tuple[str, float]]:
+    """Prometheus buckets (``le`` in seconds, cumulative counts) of per-bucket counts."""
+    out: list[tuple[str, float]] = []
+    total = 0
+    for bound, n in zip((*bounds_ms, _INF), counts, strict=True):
+        total += n
+        out.append(("+Inf" if bound == _INF else repr(bound / 1000.0), total))
+    return out
 
 
 def _import_client() -> Any:
@@ -49,10 +72,11 @@ def _import_client() -> Any:
 
 
 class _AppCollector:
-    """Reads the bus's and the transport's figures when the registry is scraped."""
+    """Reads the bus's, the transport's and the HTTP figures when the registry is scraped."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, requests: dict[tuple[str, str, int], _RequestStats]) -> None:
         self.app = app
+        self.requests = requests
 
     def describe(self) -> list[Metric]:
         return []  # figures are read at scrape time; nothing to check at registration
@@ -84,12 +108,7 @@ class _AppCollector:
             retries.add_metric([s.name], s.retries)
             dead.add_metric([s.name], s.dead_lettered)
             if isinstance(s, TimedHandlerStats):
-                cumulative, buckets = 0, []
-                for bound, n in zip((*s.bounds, float("inf")), s.buckets, strict=True):
-                    cumulative += n
-                    le = "+Inf" if bound == float("inf") else repr(bound / 1000.0)
-                    buckets.append((le, cumulative))
-                duration.add_metric([s.name], buckets, s.total_ms / 1000.0)
+                duration.add_metric([s.name], _cumulative(s.bounds, s.buckets), s.total_ms / 1000.0)
         in_flight = GaugeMetricFamily(
             "khorsyio_handler_in_flight", "Events being processed", labels=by
         )
@@ -100,6 +119,33 @@ class _AppCollector:
         ws = GaugeMetricFamily("khorsyio_websocket_connections", "Connected socket.io clients")
         ws.add_metric([], len(self.app.transport.connected_sids))
         yield from (processed, errors, retries, dead, duration, in_flight, queued, ws)
+        yield from self._http()
+
+    def _http(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+        requests = CounterMetricFamily(
+            "khorsyio_http_requests",
+            "HTTP requests answered, by route template and status",
+            labels=["method", "route", "status"],
+        )
+        latency = HistogramMetricFamily(
+            "khorsyio_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template",
+            labels=["method", "route"],
+        )
+        by_route: dict[tuple[str, str], tuple[list[int], float]] = {}
+        for (method, route, status), r in list(self.requests.items()):
+            requests.add_metric([method, route, str(status)], r.count)
+            counts, total = by_route.get((method, route), ([0] * len(r.buckets), 0.0))
+            by_route[(method, route)] = (
+                [a + b for a, b in zip(counts, r.buckets, strict=True)],
+                total + r.total_ms,
+            )
+        for (method, route), (counts, total) in by_route.items():
+            latency.add_metric([method, route], _cumulative(_HTTP_BUCKETS_MS, counts), total / 1000)
+        yield requests
+        yield latency
 
 
 class PrometheusMetrics:
@@ -120,21 +166,9 @@ class PrometheusMetrics:
         process_collector.ProcessCollector(registry=self.registry)
         platform_collector.PlatformCollector(registry=self.registry)
         gc_collector.GCCollector(registry=self.registry)
-        self.registry.register(_AppCollector(app))
-        self._requests = client.Counter(
-            "khorsyio_http_requests",
-            "HTTP requests answered, by route template and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self._latency = client.Histogram(
-            "khorsyio_http_request_duration_seconds",
-            "Time to answer an HTTP request, by route template",
-            ["method", "route"],
-            buckets=_HTTP_BUCKETS,
-            registry=self.registry,
-        )
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self.requests: dict[tuple[str, str, int], _RequestStats] = {}
+        """Counts by (method, route template, status), read at scrape time."""
+        self.registry.register(_AppCollector(app, self.requests))
         self._generate: Callable[[CollectorRegistry], bytes] = client.generate_latest
         self.content_type: str = client.CONTENT_TYPE_LATEST
         app.bus.metrics.timed = True  # before the handlers are registered (at startup)
@@ -145,14 +179,13 @@ class PrometheusMetrics:
         """The after-hook: count the request under its route template and status."""
         route = req.route
         key = (req.method, route.path if route is not None else "", req.status)
-        children = self._children.get(key)
-        if children is None:
-            children = self._children[key] = (
-                self._requests.labels(key[0], key[1], str(key[2])),
-                self._latency.labels(key[0], key[1]),
-            )
-        children[0].inc()
-        children[1].observe(req.state["duration_ms"] / 1000.0)
+        r = self.requests.get(key)
+        if r is None:
+            r = self.requests[key] = _RequestStats()
+        ms: float = req.state["duration_ms"]
+        r.count += 1
+        r.total_ms += ms
+        r.buckets[bisect_left(_HTTP_BUCKETS_MS, ms)] += 1
 
     def exposition(self) -> bytes:
         """The text ``/metrics`` answers."""
