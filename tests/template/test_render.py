@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -42,7 +43,7 @@ def test_a_rendered_project_is_green(
     ok(run(project, "khorsyio", "gen", "--check"))
     assert "all handlers filled and tested" in ok(run(project, "khorsyio", "status"))
     tests = ok(run(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env))
-    expected = 18 if answers["include_example"] else 3
+    expected = 21 if answers["include_example"] else 6
     assert f"{expected} passed" in tests
 
 
@@ -56,7 +57,7 @@ def test_the_answers_shape_the_project(tmp_path: Path) -> None:
     )
     pyproject = (project / "pyproject.toml").read_text()
     assert 'name = "shop_api"' in pyproject
-    assert '"khorsyio[postgres,granian]==' in pyproject
+    assert '"khorsyio[postgres,granian,metrics]==' in pyproject
     assert 'requires-python = ">=3.12"' in pyproject
     assert 'target-version = "py312"' in pyproject
     env = (project / ".env").read_text()
@@ -121,7 +122,7 @@ def test_a_project_pins_the_khorsyio_it_is_made_with(tmp_path: Path) -> None:
     assert khorsyio.__version__ == khorsyio_gen.__version__
     project = render(tmp_path / "svc")  # copier.yml's default khorsyio_version: the same
     pyproject = (project / "pyproject.toml").read_text()
-    assert f'"khorsyio=={khorsyio.__version__}",' in pyproject  # no empty "[]" extras
+    assert f'"khorsyio[metrics]=={khorsyio.__version__}",' in pyproject  # /metrics served
     assert f'"khorsyio-gen=={khorsyio.__version__}",' in pyproject
 
 
@@ -136,7 +137,11 @@ def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) ->
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {"SERVER_PORT": str(port), "DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"}
+    env = {
+        "SERVER_PORT": str(port),
+        "DB_DSN": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "LOG_FORMAT": "json",  # over .env's kv
+    }
     ok(run(project, "alembic", "upgrade", "head", env=env))
     server = subprocess.Popen(
         [str(BIN / "python"), "-m", "app"],
@@ -167,6 +172,17 @@ def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) ->
         assert created.json()["name"] == "Ada"
         listed = httpx.get(f"{base}/users", params={"name__icontains": "ad"}).json()
         assert [u["email"] for u in listed["items"]] == ["ada@x.io"]
+        ready = httpx.get(f"{base}/ready")
+        assert ready.json() == {"status": "ready", "checks": {"db": "ok", "bus": "ok"}}
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'khorsyio_http_requests_total{method="POST",route="/users",status="201"} 1.0' in (
+            metrics
+        )
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        out = server.communicate(timeout=30)[0]
+    # logs as LOG_FORMAT says: one JSON object a line (uvicorn's own lines keep their format)
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert {"logger": "khorsyio.app", "level": "INFO", "message": "app started"} in [
+        {k: r[k] for k in ("logger", "level", "message")} for r in records
+    ], out
