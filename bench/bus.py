@@ -9,6 +9,7 @@ Workloads
 
 Figures are ratios against the baselines measured in the same process, so they hold across
 machines. usage: python bench/bus.py [--events 100000] [--requests 20000] [--rounds 3] [--json]
+KHORSYIO_BENCH_METRICS=1 measures the bus with its duration histograms on (HTTP_METRICS).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ from khorsyio import Bus, Context, Handler  # noqa: E402
 from khorsyio.settings import BusSettings  # noqa: E402
 
 
+def _bus() -> Bus:
+    bus = Bus(settings=BusSettings(event_log_size=1000))
+    if os.environ.get("KHORSYIO_BENCH_METRICS") == "1":
+        bus.metrics.timed = True  # as HTTP_METRICS does
+    return bus
+
+
 class Ping(msgspec.Struct):
     n: int = 0
 
@@ -59,7 +67,7 @@ async def publish_khorsyio(n: int) -> float:
             if count == n:
                 done.set()
 
-    bus = Bus(settings=BusSettings(event_log_size=1000))
+    bus = _bus()
     bus.register(Sink())
     await bus.start()
     payload = Ping(1)
@@ -137,7 +145,7 @@ def chain_bus() -> Bus:
         async def process(self, data: Ping, ctx: Context) -> Pong:
             return Pong(data.n + 1)
 
-    bus = Bus(settings=BusSettings(event_log_size=1000))
+    bus = _bus()
     for h in (A(), B(), C()):
         bus.register(h)
     return bus

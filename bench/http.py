@@ -49,6 +49,15 @@ USER_BODY = '{"name": "ada", "age": 36}'
 # -- the apps (built inside the server process) ------------------------------------------
 
 
+def _settings() -> Any:
+    """Defaults; with KHORSYIO_BENCH_METRICS=1, HTTP_METRICS on (needs prometheus-client)."""
+    from khorsyio.settings import HttpSettings, Settings
+
+    if os.environ.get("KHORSYIO_BENCH_METRICS") != "1":
+        return Settings()
+    return Settings(http=HttpSettings(metrics=True))
+
+
 def make_raw() -> Any:
     import msgspec
 
@@ -113,7 +122,6 @@ def make_khorsyio() -> Any:
     import msgspec
 
     from khorsyio import App, BusRoute, Context, Handler, Response
-    from khorsyio.settings import Settings
 
     class UserIn(msgspec.Struct):
         name: str
@@ -149,7 +157,7 @@ def make_khorsyio() -> Any:
         async def process(self, data: UserOut, ctx: Context) -> UserOut:
             return data
 
-    app = App(settings=Settings())
+    app = App(settings=_settings())
     for h in (Check, Store, Present):
         app.register(h)
     app.router.get("/health", lambda req, send: Response.ok(send, status="ok"))
@@ -171,9 +179,8 @@ def make_raw_loaded() -> Any:
     """The raw app in a process that also built and started a khorsyio App (not routed
     through it): what loading the runtime costs by itself (``--frameworks raw,raw_loaded``)."""
     from khorsyio import App
-    from khorsyio.settings import Settings
 
-    kapp = App(settings=Settings())
+    kapp = App(settings=_settings())
     raw = make_raw()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -190,7 +197,6 @@ def make_khorsyio_typed() -> Any:
     import msgspec
 
     from khorsyio import App, Request, Response, Route
-    from khorsyio.settings import Settings
 
     class UserIn(msgspec.Struct):
         name: str
@@ -213,7 +219,7 @@ def make_khorsyio_typed() -> Any:
     async def users(req: Request, body: UserIn) -> UserOut:
         return await step3(await step2(await step1(body)))
 
-    app = App(settings=Settings())
+    app = App(settings=_settings())
     app.router.get("/health", lambda req, send: Response.ok(send, status="ok"))
     app.router.add(Route("POST", "/users", users, body=UserIn, response=UserOut, status=201))
     return app

@@ -17,6 +17,6 @@ if ! "$VENV/bin/uv" --version >/dev/null 2>&1; then
   "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip --upgrade >/dev/null
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv
 fi
-pkgs=(-e "./runtime[postgres,redis]" -r requirements-dev.txt)
+pkgs=(-e "./runtime[postgres,redis,metrics]" -r requirements-dev.txt)
 if [ -f generator/pyproject.toml ]; then pkgs+=(-e ./generator); fi
 "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "${pkgs[@]}"

@@ -62,6 +62,8 @@ if TYPE_CHECKING:
         Router,
         map_exception,
     )
+    from khorsyio.logs import JsonFormatter, KeyValueFormatter, configure_logging
+    from khorsyio.prometheus import PrometheusMetrics
     from khorsyio.retry import RetryPolicy
     from khorsyio.settings import Settings
     from khorsyio.types import ASGIApp, Message, Receive, Scope, Send
@@ -101,6 +103,8 @@ _EXPORTS: dict[str, str] = {
     "HandlerError": "khorsyio.errors",
     "HttpClient": "khorsyio.client",
     "InvalidValue": "khorsyio.errors",
+    "JsonFormatter": "khorsyio.logs",
+    "KeyValueFormatter": "khorsyio.logs",
     "KhorsyioError": "khorsyio.errors",
     "LifespanError": "khorsyio.errors",
     "Message": "khorsyio.types",
@@ -109,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "Page": "khorsyio.db",
     "PayloadTooLarge": "khorsyio.errors",
     "PlaceholderError": "khorsyio.errors",
+    "PrometheusMetrics": "khorsyio.prometheus",
     "QueryError": "khorsyio.errors",
     "Receive": "khorsyio.types",
     "RegistrationError": "khorsyio.errors",
@@ -137,6 +142,7 @@ _EXPORTS: dict[str, str] = {
     "WiringError": "khorsyio.errors",
     "WorkerCrashed": "khorsyio.errors",
     "check_graph": "khorsyio.graph",
+    "configure_logging": "khorsyio.logs",
     "map_exception": "khorsyio.http",
 }
 
@@ -171,6 +177,8 @@ __all__ = [
     "HandlerError",
     "HttpClient",
     "InvalidValue",
+    "JsonFormatter",
+    "KeyValueFormatter",
     "KhorsyioError",
     "LifespanError",
     "Message",
@@ -179,6 +187,7 @@ __all__ = [
     "Page",
     "PayloadTooLarge",
     "PlaceholderError",
+    "PrometheusMetrics",
     "QueryError",
     "Receive",
     "RegistrationError",
@@ -208,6 +217,7 @@ __all__ = [
     "WorkerCrashed",
     "__version__",
     "check_graph",
+    "configure_logging",
     "map_exception",
 ]
 

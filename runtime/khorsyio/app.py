@@ -22,7 +22,9 @@ from khorsyio.graph import GraphProblem, Node, check_graph
 from khorsyio.handler import Handler, routed_contracts, validate_handler_class
 from khorsyio.http import CorsConfig, HttpApp, Response, Router
 from khorsyio.http.dead_letters import DeadLetterAuth, admin_routes
+from khorsyio.http.health import mount_health
 from khorsyio.http.response import SHUTDOWN_CODE, SHUTDOWN_MESSAGE, error_body
+from khorsyio.prometheus import metrics_of
 from khorsyio.settings import Settings
 from khorsyio.types import Receive, Scope, Send
 from khorsyio.wiring import BUILTIN_PROVIDERS, WORKER_PROVIDERS, provider_value
@@ -94,6 +96,7 @@ class App:
             from khorsyio.http.docs_page import asset_routes
 
             self.router.mount(asset_routes())
+        self.prometheus = metrics_of(self)  # /metrics when HTTP_METRICS: docs/observability.md
         self._started = False
         self._shut_down = False
         self._start_lock: asyncio.Lock | None = None
@@ -267,6 +270,9 @@ class App:
             await self.db.connect()
             await self.client.start()
             await self.bus.start()
+            mount_health(self)  # /health and /ready unless the app has its own
+            if self.prometheus is not None:
+                self.prometheus.watch_dead_letters()
             await self.transport.start()
             self._started = True
             log.info("app started")

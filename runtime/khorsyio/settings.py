@@ -26,6 +26,7 @@ __all__ = [
     "BusSettings",
     "DbSettings",
     "HttpSettings",
+    "LogSettings",
     "ServerSettings",
     "Settings",
     "WsSettings",
@@ -95,6 +96,13 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     """``info.title`` of the OpenAPI document."""
     openapi_version: str = "0.1.0"
     """``info.version`` of the OpenAPI document (the API's version)."""
+    health: bool = True
+    """Serve ``/health`` (liveness) and ``/ready`` (database and bus reachable); a route of
+    the app's own at either path is kept instead."""
+    ready_timeout: Seconds = 2.0
+    """Seconds ``/ready`` gives each check (the database's ``SELECT 1``) before failing it."""
+    metrics: bool = False
+    """Serve ``/metrics`` in the Prometheus text format (needs ``khorsyio[metrics]``)."""
 
 
 class WsSettings(msgspec.Struct, kw_only=True):
@@ -116,6 +124,15 @@ class WsSettings(msgspec.Struct, kw_only=True):
     reading) its new messages are refused without an answer."""
     flood_disconnect: Count = 1000
     """Per client: messages refused in a row before the connection is closed; 0: never."""
+
+
+class LogSettings(msgspec.Struct, kw_only=True):
+    prefix: ClassVar[str] = "LOG_"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """The root logger's level (:func:`khorsyio.configure_logging`)."""
+    format: Literal["auto", "json", "kv"] = "auto"
+    """``json``: one JSON object per line; ``kv``: readable ``key=value`` lines; ``auto``:
+    ``kv`` when SERVER_DEBUG is set or stderr is a terminal, else ``json``."""
 
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -186,6 +203,7 @@ class Settings(msgspec.Struct, kw_only=True):
     bus: BusSettings = msgspec.field(default_factory=BusSettings)
     http: HttpSettings = msgspec.field(default_factory=HttpSettings)
     ws: WsSettings = msgspec.field(default_factory=WsSettings)
+    log: LogSettings = msgspec.field(default_factory=LogSettings)
     db_configured: bool = False
     """True when DB_DSN was given explicitly (then startup connects and fails loudly)."""
 
@@ -206,6 +224,7 @@ class Settings(msgspec.Struct, kw_only=True):
             bus=_load_section(BusSettings, env),
             http=_load_section(HttpSettings, env),
             ws=_load_section(WsSettings, env),
+            log=_load_section(LogSettings, env),
             db_configured=bool(env.get("DB_DSN", "").strip()),
         )
 

@@ -3,14 +3,16 @@
 `python -m app --reload` (`make dev`) serves with uvicorn and restarts on a change under app/.
 """
 
-import logging
 import sys
+
+from khorsyio import configure_logging
 
 from app.main import app
 
-# Log records of khorsyio and of the app's own `logging.getLogger(__name__)` reach stderr.
+# Log records of khorsyio and of the app's own `logging.getLogger(__name__)` reach stderr,
+# as LOG_FORMAT (json lines, kv lines) and LOG_LEVEL in .env say.
 # (This runs in uvicorn's reload worker too, which imports this module as __mp_main__.)
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+configure_logging(app.settings)
 
 if __name__ == "__main__":
     if "--reload" in sys.argv[1:]:

@@ -22,7 +22,7 @@ from .snippets import Block
 
 TIMEOUT = 20.0  # seconds one block (or one test_* function it defines) may take
 # Settings the snippets must not inherit from the machine running the tests.
-ENV_PREFIXES = ("SERVER_", "DB_", "BUS_", "HTTP_", "WS_")
+ENV_PREFIXES = ("SERVER_", "DB_", "BUS_", "HTTP_", "WS_", "LOG_")
 
 
 class SnippetFailed(AssertionError):

@@ -113,6 +113,10 @@ def serve_and_stop(project: Path, target: str) -> str:
                 assert time.monotonic() < deadline, "make run did not serve in 60 s"
                 time.sleep(0.3)
         assert r.json() == {"status": "ok"}
+        # .env turns on /ready and /metrics
+        assert httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'khorsyio_http_requests_total{method="GET",route="/health"' in metrics
         created = httpx.post(
             f"http://127.0.0.1:{port}/users",
             json={"name": "Ada", "email": f"ada{target}@example.com"},

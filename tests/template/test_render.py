@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -38,7 +39,7 @@ def test_a_rendered_project_is_green(
     ok(run(project, "khorsyio", "gen", "--check"))
     assert "all handlers filled and tested" in ok(run(project, "khorsyio", "status"))
     tests = ok(run(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env))
-    expected = 18 if answers["include_example"] else 3
+    expected = 21 if answers["include_example"] else 6
     assert f"{expected} passed" in tests
 
 
@@ -52,7 +53,7 @@ def test_the_answers_shape_the_project(tmp_path: Path) -> None:
     )
     pyproject = (project / "pyproject.toml").read_text()
     assert 'name = "shop_api"' in pyproject
-    assert '"khorsyio[postgres,granian]==' in pyproject
+    assert '"khorsyio[postgres,granian,metrics]==' in pyproject
     assert 'requires-python = ">=3.12"' in pyproject
     assert 'target-version = "py312"' in pyproject
     env = (project / ".env").read_text()
@@ -117,7 +118,7 @@ def test_a_project_pins_the_khorsyio_it_is_made_with(tmp_path: Path) -> None:
     assert khorsyio.__version__ == khorsyio_gen.__version__
     project = render(tmp_path / "svc")  # copier.yml's default khorsyio_version: the same
     pyproject = (project / "pyproject.toml").read_text()
-    assert f'"khorsyio=={khorsyio.__version__}",' in pyproject  # no empty "[]" extras
+    assert f'"khorsyio[metrics]=={khorsyio.__version__}",' in pyproject  # /metrics served
     assert f'"khorsyio-gen=={khorsyio.__version__}",' in pyproject
 
 
@@ -129,7 +130,8 @@ def test_the_template_is_in_step_with_the_generator() -> None:
 def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) -> None:
     """`make run` without make: migrate, then `python -m app` on 127.0.0.1."""
     project = render(tmp_path / "svc", project_name='Shop "API"', package_name="shop")
-    with serve(project, tmp_path / "run.db") as base:
+    log = tmp_path / "server.log"
+    with serve(project, tmp_path / "run.db", {"LOG_FORMAT": "json"}) as base:  # over .env's kv
         assert httpx.get(f"{base}/health").json() == {"status": "ok"}
         spec = httpx.get(f"{base}/openapi.json").json()
         assert {"/users", "/health"} <= set(spec["paths"])
@@ -151,3 +153,15 @@ def test_the_rendered_app_serves_health_openapi_and_the_chain(tmp_path: Path) ->
         assert (huge.status_code, huge.json()["code"]) == (422, "validation")
         listed = httpx.get(f"{base}/users").json()
         assert [u["email"] for u in listed["items"]] == ["ada@x.io"]
+        ready = httpx.get(f"{base}/ready")
+        assert ready.json() == {"status": "ready", "checks": {"db": "ok", "bus": "ok"}}
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'khorsyio_http_requests_total{method="POST",route="/users",status="201"} 1.0' in (
+            metrics
+        )
+    out = log.read_text()
+    # logs as LOG_FORMAT says: one JSON object a line (uvicorn's own lines keep their format)
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert {"logger": "khorsyio.app", "level": "INFO", "message": "app started"} in [
+        {k: r[k] for k in ("logger", "level", "message")} for r in records
+    ], out
