@@ -271,8 +271,6 @@ class App:
             await self.client.start()
             await self.bus.start()
             mount_health(self)  # /health and /ready unless the app has its own
-            if self.prometheus is not None:
-                self.prometheus.watch_dead_letters()
             await self.transport.start()
             self._started = True
             log.info("app started")

@@ -194,33 +194,6 @@ class PrometheusMetrics:
     async def _serve(self, req: Request, send: Send) -> None:
         await Response.raw(send, self.exposition(), content_type=self.content_type)
 
-    def watch_dead_letters(self) -> None:
-        """Count each dead letter the bus's store takes (the app calls it once the bus has
-        started, as the store is then final) into its handler's ``dead_lettered``."""
-        store = self.app.bus.dead_letters
-        if getattr(store, "_khorsyio_counted", False):
-            return
-        metrics = self.app.bus.metrics
-        name = "add_now" if hasattr(store, "add_now") else "add"
-        inner = getattr(store, name)
-        if name == "add_now":
-
-            def add_now(handler: str, *args: Any) -> Any:
-                letter = inner(handler, *args)
-                metrics.stats_for(handler).dead_lettered += 1
-                return letter
-
-            setattr(store, name, add_now)
-        else:
-
-            async def add(handler: str, *args: Any) -> Any:
-                letter = await inner(handler, *args)
-                metrics.stats_for(handler).dead_lettered += 1
-                return letter
-
-            setattr(store, name, add)
-        store._khorsyio_counted = True
-
 
 def metrics_of(app: Any) -> PrometheusMetrics | None:
     """The app's :class:`PrometheusMetrics` when HTTP_METRICS is true, else None."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from khorsyio.bus.metrics import last_failure_ms
 from khorsyio.errors import HandlerError
 from khorsyio.events import Envelope
 from khorsyio.retry import RetryPolicy
@@ -25,14 +24,13 @@ log = logging.getLogger("khorsyio.bus")
 
 
 def _fields(
-    handler: str, env: Envelope, failure: HandlerError, attempt: int, outcome: str
+    handler: str, env: Envelope, failure: HandlerError, attempt: int, ms: float, outcome: str
 ) -> dict[str, Any]:
-    ms = last_failure_ms.get()
     return {
         "trace_id": env.trace_id,
         "handler": handler,
         "event": env.event_type,
-        "duration_ms": round(ms, 3) if ms is not None else None,
+        "duration_ms": round(ms, 3),
         "outcome": outcome,
         "attempt": attempt,
         "code": failure.code,
@@ -40,7 +38,12 @@ def _fields(
 
 
 def log_retry(
-    handler: str, env: Envelope, failure: HandlerError, attempt: int, policy: RetryPolicy
+    handler: str,
+    env: Envelope,
+    failure: HandlerError,
+    attempt: int,
+    duration_ms: float,
+    policy: RetryPolicy,
 ) -> None:
     """One WARNING line for a failed attempt that will be retried; no traceback."""
     log.warning(
@@ -53,15 +56,20 @@ def log_retry(
         policy.delay(attempt),
         failure.code,
         failure.message,
-        extra=_fields(handler, env, failure, attempt, "retry"),
+        extra=_fields(handler, env, failure, attempt, duration_ms, "retry"),
     )
 
 
 def log_failure(
-    handler: str, env: Envelope, failure: HandlerError, attempts: int, exc: Exception | None
+    handler: str,
+    env: Envelope,
+    failure: HandlerError,
+    attempts: int,
+    duration_ms: float,
+    exc: Exception | None,
 ) -> None:
     """One ERROR line for an event that failed for good, with the exception's traceback."""
-    extra = _fields(handler, env, failure, attempts, "failed")
+    extra = _fields(handler, env, failure, attempts, duration_ms, "failed")
     if attempts > 1:
         log.error(
             "%s failed on %s trace=%s after %d attempts: %s: %s",

@@ -9,7 +9,6 @@ the dispatch path.
 
 from __future__ import annotations
 
-import contextvars
 from bisect import bisect_left
 from typing import Any
 
@@ -19,12 +18,6 @@ DURATION_BUCKETS_MS: tuple[float, ...] = (
     1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0,
 )  # fmt: skip
 """Upper bounds (milliseconds, inclusive) of the handler duration histogram; +Inf follows."""
-
-last_failure_ms: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "khorsyio_last_failure_ms", default=None
-)
-"""The duration of the attempt that just failed in this task (set by
-:meth:`HandlerStats.record`, read by :mod:`khorsyio.bus.failure_log` for its records)."""
 
 
 class HandlerStats:
@@ -55,7 +48,6 @@ class HandlerStats:
         if error is not None:
             self.errors += 1
             self.last_error = error
-            last_failure_ms.set(duration_ms)
 
     @property
     def avg_ms(self) -> float:

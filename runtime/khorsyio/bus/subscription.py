@@ -282,11 +282,12 @@ class Subscription:
                 return
             finally:
                 current.reset(token)
-            stats.record((clock() - t0) * 1000.0, failure.message)
+            ms = (clock() - t0) * 1000.0
+            stats.record(ms, failure.message)
             policy = self.retry
             if policy and failure.code in policy.retry_on and attempt < policy.attempts:
                 stats.retries += 1
-                log_retry(self.name, env, failure, attempt, policy)
+                log_retry(self.name, env, failure, attempt, ms, policy)
                 self._handle_suspended()
                 try:
                     await backend.retry(self.name, env, attempt, policy.delay(attempt))
@@ -295,7 +296,7 @@ class Subscription:
                 attempt += 1
                 continue
             if exc is not None or attempt > 1:
-                log_failure(self.name, env, failure, attempt, exc)
+                log_failure(self.name, env, failure, attempt, ms, exc)
             await self._fail(env, failure, attempt)
             return
 

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from khorsyio.errors import StateError
 from khorsyio.http.request import Request
 from khorsyio.http.response import Response, error_body
 from khorsyio.http.routes import Route
@@ -41,8 +42,8 @@ def _checks(app: Any) -> dict[str, Check]:
         checks["db"] = db
 
     async def bus() -> None:
-        if not app.bus.accepting:
-            raise RuntimeError("the bus is not running")
+        if not app.bus.state.accepting:
+            raise StateError(f"the bus is {app.bus.state.label}, not running")
 
     checks["bus"] = bus
     return checks

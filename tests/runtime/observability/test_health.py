@@ -110,7 +110,7 @@ async def test_a_stopped_bus_fails_ready() -> None:
         await app.bus.stop()
         r = await client.get("/ready")
         assert r.status_code == 503
-        assert r.json()["checks"] == {"bus": "RuntimeError: the bus is not running"}
+        assert r.json()["checks"] == {"bus": "StateError: the bus is stopped, not running"}
 
 
 async def _own_health(req: Request, send: Send) -> None:

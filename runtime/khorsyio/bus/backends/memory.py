@@ -107,6 +107,7 @@ class MemoryBackend(Backend):
         self._dead_letters = store
 
     async def dead_letter(self, handler: str, env: Envelope, error: Error, attempts: int) -> None:
+        self.metrics.stats_for(handler).dead_lettered += 1
         try:
             await self._dead_letters.add(handler, env, error, attempts)
         except Exception:
@@ -121,6 +122,7 @@ class MemoryBackend(Backend):
 
     def abandon(self, handler: str, env: Envelope, why: str) -> None:
         self.unfinished += 1
+        self.metrics.stats_for(handler).dead_lettered += 1
         err = Error(code="shutdown", message=why, source=handler, trace_id=env.trace_id)
         store = self._dead_letters
         if isinstance(store, MemoryDeadLetters):
